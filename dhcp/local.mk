@@ -1,0 +1,1 @@
+# dhcp: (filled in by its owner)

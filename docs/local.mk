@@ -1,0 +1,2 @@
+# docs: man pages and guides.
+EXTRA_DIST += docs

@@ -1,0 +1,1 @@
+# kvm: (filled in by its owner)

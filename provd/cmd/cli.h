@@ -1,0 +1,32 @@
+/* cli: what every `provd NOUN VERB` handler gets, and the handlers.
+ *
+ * A handler returns the process exit status: 0 ok, 1 failure, 2 usage.
+ * Handlers print `file:line:col: error: ...` plus a hint through diags_print
+ * and never call exit() themselves. */
+#ifndef PROVD_CMD_CLI_H
+#define PROVD_CMD_CLI_H
+
+#include <stdbool.h>
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *state_dir;	/* resolved: --state, $PROVD_STATE, /var/lib/provd, XDG */
+	bool json;		/* --json given (global or after the verb) */
+	const char *argv0;
+};
+
+/* argv[0] is the noun ("distro"); argv[1] the verb, and so on. */
+typedef int cli_fn(struct cli *c, int argc, char **argv);
+
+cli_fn cli_init, cli_distro, cli_profile, cli_system, cli_render, cli_sync,
+	cli_check, cli_serve, cli_vm, cli_build_vm, cli_rebuild, cli_events;
+
+/* Strip a "--json" anywhere in argv (sets c->json); returns the new argc. */
+int cli_take_json(struct cli *c, int argc, char **argv);
+/* True when argv holds -h or --help. */
+bool cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,6 @@
+# provd/cmd: the CLI, daemon wiring and build-vm orchestration. Uses everything.
+# Each module's local.mk defines its *_A variable (archive plus external libs);
+# the link order below follows the dependency arrows (users before providers).
+bin_PROGRAMS += provd/provd
+provd_provd_SOURCES = provd/cmd/main.c provd/cmd/cli.h
+provd_provd_LDADD = $(HTTP_A) $(DHCP_A) $(TFTP_A) $(CORE_A) $(KVM_A) $(BASE_A)

@@ -1,0 +1,1 @@
+# provd/core: (filled in by its owner)

@@ -1,0 +1,1 @@
+# templates: (filled in by its owner)

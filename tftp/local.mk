@@ -1,0 +1,1 @@
+# tftp: (filled in by its owner)
