@@ -1,1 +1,9 @@
-# tests: (filled in by its owner)
+# tests: shared test infrastructure. Each module's local.mk registers its own
+# unit tests, integration scripts and fuzz targets.
+#
+# Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput; it is
+# linked with tests/fuzz/replay.c as a check program that replays
+# tests/fuzz/corpus/fuzz_NAME/ in `make check`. With --enable-fuzzing the same
+# sources also build as libFuzzer binaries (tests/fuzz/libfuzzer_NAME).
+FUZZ_REPLAY_SRC = tests/fuzz/replay.c
+EXTRA_DIST += tests/integration/lib.sh tests/fuzz/corpus tests/data

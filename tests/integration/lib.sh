@@ -1,0 +1,66 @@
+# tests/integration/lib.sh: shared helpers for TAP integration scripts.
+# Source it first thing:  . "$top_srcdir/tests/integration/lib.sh"
+# Gives: plan N, ok COND-EXIT "desc", pass/fail, skip_all "reason", diag,
+# free_port, tmpdir (cleaned), on_exit CMD (cleanup stack, runs in reverse),
+# netns helpers (netns_add NAME: created and deleted at exit), PROVD binary.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir/build}"
+PROVD="$top_builddir/provd/provd"
+export PROVD top_srcdir top_builddir
+
+_tap_n=0
+_tap_failed=0
+_cleanups=()
+
+plan() { echo "1..$1"; }
+diag() { printf '# %s\n' "$*"; }
+pass() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+fail() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
+# ok "description" command args...   (passes when the command exits 0)
+ok() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+# is "description" got expected
+is() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1"; diag "got:      '$2'"; diag "expected: '$3'"; fi; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
+# Skip the whole script (only when a facility is truly absent).
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+bail() { echo "Bail out! $*"; exit 1; }
+
+on_exit() { _cleanups+=("$*"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+}
+trap '_run_cleanups' EXIT
+trap 'exit 130' INT TERM
+
+tmpdir() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/provd-it.XXXXXX")
+	on_exit "rm -rf '$d'"
+	echo "$d"
+}
+
+# A TCP/UDP port free on loopback right now.
+free_port() {
+	python3 - "$@" <<'PY' 2>/dev/null || echo $((20000 + RANDOM % 20000))
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if (len(sys.argv) > 1 and sys.argv[1] == 'udp') else socket.SOCK_STREAM)
+s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+# Wait until COMMAND succeeds, up to N tenths of a second.
+wait_for() { local n=$1; shift; while [ "$n" -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
+
+# Network namespaces are deleted at exit. Use 192.0.2.0/24 or 198.51.100.0/24.
+netns_add() {
+	ip netns add "$1" || return 1
+	on_exit "ip netns del '$1'"
+	ip -n "$1" link set lo up
+}
+need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"; }
+
+done_testing() { [ "$_tap_failed" -eq 0 ]; }
