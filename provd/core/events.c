@@ -1,0 +1,493 @@
+/* events: append-only JSON-lines timeline in <state>/events.log, rotated to
+ * events.log.1 past EVENTS_ROTATE_BYTES. See events.h for the format and
+ * the concurrency argument (one write(2) per line on O_APPEND, line shorter
+ * than PIPE_BUF; rotation under a flock). */
+#include "config.h"
+#include "provd/core/events.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "provd/base/buf.h"
+#include "provd/base/fsutil.h"
+#include "provd/base/strparse.h"
+
+/* Reading a log never takes more than this (two files of EVENTS_ROTATE_BYTES
+ * plus slack for a writer that raced past the threshold). */
+#define EVENTS_READ_MAX ((size_t)EVENTS_ROTATE_BYTES + (1u << 20))
+
+static const char *const known_kinds[] = {
+	EVENT_DHCP_DISCOVER, EVENT_DHCP_OFFER, EVENT_DHCP_ACK, EVENT_DHCP_NAK,
+	EVENT_BOOT_FILE, EVENT_TFTP_FILE, EVENT_ANSWER,
+	EVENT_CB_START, EVENT_CB_DONE, EVENT_CB_FAILED, EVENT_NETBOOT_OFF,
+	EVENT_OBJECT_CHANGED, EVENT_VM_START, EVENT_VM_EXIT,
+	EVENT_BUILD_START, EVENT_BUILD_DONE, EVENT_BUILD_FAILED,
+};
+#define N_KNOWN (sizeof(known_kinds) / sizeof(known_kinds[0]))
+
+/* Process-lifetime counters for /metrics; the last slot is "other". */
+static _Atomic uint64_t kind_count[N_KNOWN + 1];
+
+bool event_kind_valid(const char *kind)
+{
+	size_t n = 0;
+
+	if (!kind)
+		return false;
+	for (const char *p = kind; *p; p++, n++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return n >= 1 && n <= EVENT_KIND_MAX;
+}
+
+static void count_kind(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < N_KNOWN; i++)
+		if (strcmp(known_kinds[i], kind) == 0)
+			break;
+	atomic_fetch_add_explicit(&kind_count[i], 1, memory_order_relaxed);
+}
+
+void events_counts(void (*fn)(const char *kind, uint64_t n, void *arg), void *arg)
+{
+	for (size_t i = 0; i <= N_KNOWN; i++)
+		fn(i < N_KNOWN ? known_kinds[i] : "other",
+		   atomic_load_explicit(&kind_count[i], memory_order_relaxed), arg);
+}
+
+static void time_now(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	char tmp[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%.19s.%03dZ", tmp, (int)(ts.tv_nsec / 1000000L) % 1000);
+}
+
+/* Cut s to at most max bytes without splitting a UTF-8 sequence; jansson
+ * refuses invalid UTF-8, so bytes that are not valid UTF-8 become '?'. */
+static char *text_clean(const char *s, size_t max)
+{
+	size_t n = strlen(s), o = 0;
+	char *d;
+
+	if (n > max)
+		n = max;
+	d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
+			     (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		bool good = len > 0 && i + len <= n && !(len == 1 && c == 0);
+
+		for (size_t k = 1; good && k < len; k++)
+			if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+				good = false;
+		if (good && len == 2 && c < 0xc2)
+			good = false;	/* overlong */
+		if (!good) {
+			d[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(d + o, s + i, len);
+		o += len;
+		i += len;
+	}
+	d[o] = '\0';
+	return d;
+}
+
+static int set_text(json_t *obj, const char *key, const char *val, size_t max)
+{
+	char *c = text_clean(val, max);
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = json_object_set_new(obj, key, json_string(c)) < 0 ? -ENOMEM : 0;
+	free(c);
+	return r;
+}
+
+/* Build the line (with '\n'); detail shrinks until the line fits. */
+static char *event_line(const char *system, const char *mac, const char *kind,
+			const char *detail, size_t *lenp)
+{
+	char ts[32], macn[18];
+	size_t dmax = EVENT_DETAIL_MAX;
+	json_t *o = NULL;
+	char *line = NULL;
+
+	time_now(ts);
+	for (;;) {
+		o = json_object();
+		if (!o)
+			return NULL;
+		json_object_set_new(o, "time", json_string(ts));
+		if (system && set_text(o, "system", system, 256) < 0)
+			goto fail;
+		if (mac) {
+			if (mac_normalise(mac, macn) == 0) {
+				json_object_set_new(o, "mac", json_string(macn));
+			} else if (set_text(o, "mac", mac, 64) < 0) {
+				goto fail;
+			}
+		}
+		json_object_set_new(o, "kind", json_string(kind));
+		if (set_text(o, "detail", detail ? detail : "", dmax) < 0)
+			goto fail;
+		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		o = NULL;
+		if (!line)
+			return NULL;
+		size_t n = strlen(line);
+		if (n + 1 < EVENT_LINE_MAX) {
+			char *l2 = realloc(line, n + 2);
+			if (!l2) {
+				free(line);
+				return NULL;
+			}
+			l2[n] = '\n';
+			l2[n + 1] = '\0';
+			*lenp = n + 1;
+			return l2;
+		}
+		free(line);
+		line = NULL;
+		/* Escapes can expand a byte to six ("\u0001"): shrink and retry. */
+		if (dmax == 0)
+			return NULL;
+		dmax /= 2;
+	}
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+/* Rotate when the live file is past the limit. Only one process renames:
+ * the others see, under the lock, that the path no longer names the file
+ * they measured (or that it is small again) and leave it. */
+static int events_rotate(const char *state_dir, const char *path, int fd, size_t len)
+{
+	char *lock = path_join(state_dir, EVENTS_LOCK_NAME);
+	char *old = path_join(state_dir, EVENTS_LOG_OLD_NAME);
+	struct stat mine, now;
+	int lfd, r = 0;
+
+	if (!lock || !old) {
+		r = -ENOMEM;
+		goto out;
+	}
+	lfd = fs_lock(lock, false);
+	if (lfd < 0) {
+		r = lfd;
+		goto out;
+	}
+	if (fstat(fd, &mine) == 0 && stat(path, &now) == 0 &&
+	    mine.st_ino == now.st_ino && mine.st_dev == now.st_dev &&
+	    (uint64_t)now.st_size + len > EVENTS_ROTATE_BYTES) {
+		if (rename(path, old) < 0)
+			r = -errno;
+	}
+	fs_unlock(lfd);
+out:
+	free(lock);
+	free(old);
+	return r;
+}
+
+static int open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int events_append(const char *state_dir, const char *system, const char *mac,
+		  const char *kind, const char *detail)
+{
+	char *path = NULL, *line = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd = -1, r = 0;
+
+	if (!state_dir || !event_kind_valid(kind))
+		return -EINVAL;
+	count_kind(kind);
+	line = event_line(system, mac, kind, detail, &len);
+	path = path_join(state_dir, EVENTS_LOG_NAME);
+	if (!line || !path) {
+		r = -ENOMEM;
+		goto out;
+	}
+	fd = open_log(path);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size + len > EVENTS_ROTATE_BYTES) {
+		r = events_rotate(state_dir, path, fd, len);
+		close(fd);
+		fd = -1;
+		if (r < 0)
+			goto out;
+		fd = open_log(path);
+		if (fd < 0) {
+			r = fd;
+			goto out;
+		}
+	}
+	/* One write: O_APPEND makes seek-to-end and write one step, and a
+	 * regular-file write below PIPE_BUF is not split between writers. */
+	for (;;) {
+		ssize_t k = write(fd, line, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			r = -errno;
+		else if ((size_t)k != len)
+			r = -EIO;
+		break;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	free(line);
+	return r;
+}
+
+int events_appendf(const char *state_dir, const char *system, const char *mac,
+		   const char *kind, const char *fmt, ...)
+{
+	char detail[EVENT_DETAIL_MAX + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return events_append(state_dir, system, mac, kind, detail);
+}
+
+static void event_free(struct event *e)
+{
+	free(e->time);
+	free(e->system);
+	free(e->mac);
+	free(e->kind);
+	free(e->detail);
+}
+
+void event_list_free(struct event_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		event_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static char *dup_field(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static bool event_matches(const struct event *e, const struct event_filter *f)
+{
+	bool sys_ok, mac_ok;
+
+	if (!f)
+		return true;
+	if (f->kind && strcmp(e->kind, f->kind) != 0)
+		return false;
+	sys_ok = !f->system || (e->system && strcmp(e->system, f->system) == 0);
+	mac_ok = !f->mac || (e->mac && strcasecmp(e->mac, f->mac) == 0);
+	if (f->system && f->mac && f->any_of)
+		return sys_ok || mac_ok;
+	return sys_ok && mac_ok;
+}
+
+/* A ring of the newest `limit` events, or a growing array when limit is 0. */
+struct collect {
+	struct event_list *l;
+	size_t cap, limit, head;	/* head: oldest slot when the ring is full */
+};
+
+static int collect_push(struct collect *c, struct event *e)
+{
+	if (c->limit && c->l->n == c->limit) {
+		event_free(&c->l->v[c->head]);
+		c->l->v[c->head] = *e;
+		c->head = (c->head + 1) % c->limit;
+		return 0;
+	}
+	if (c->l->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		struct event *nv;
+		if (c->limit && ncap > c->limit)
+			ncap = c->limit;
+		nv = realloc(c->l->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		c->l->v = nv;
+		c->cap = ncap;
+	}
+	c->l->v[c->l->n++] = *e;
+	return 0;
+}
+
+static int read_one(const char *path, const struct event_filter *f, struct collect *c)
+{
+	char *data = NULL, *p, *end;
+	size_t len = 0;
+	int r = fs_read_file(path, EVENTS_READ_MAX, &data, &len);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	end = data + len;
+	for (p = data; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_t *o;
+		struct event e = { 0 };
+
+		/* A last line without '\n' is a write still in flight or a
+		 * crash mid-line: skip it. */
+		if (!nl)
+			break;
+		o = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+		p = nl + 1;
+		if (!json_is_object(o)) {
+			json_decref(o);
+			continue;
+		}
+		e.time = dup_field(o, "time");
+		e.kind = dup_field(o, "kind");
+		e.system = dup_field(o, "system");
+		e.mac = dup_field(o, "mac");
+		e.detail = dup_field(o, "detail");
+		json_decref(o);
+		if (!e.time || !e.kind) {
+			event_free(&e);
+			continue;
+		}
+		if (!e.detail && !(e.detail = strdup(""))) {
+			event_free(&e);
+			r = -ENOMEM;
+			break;
+		}
+		if (!event_matches(&e, f)) {
+			event_free(&e);
+			continue;
+		}
+		r = collect_push(c, &e);
+		if (r < 0) {
+			event_free(&e);
+			break;
+		}
+	}
+	free(data);
+	return r;
+}
+
+int events_read(const char *state_dir, const struct event_filter *f,
+		struct event_list *out)
+{
+	struct collect c = { .l = out, .limit = f ? f->limit : 0 };
+	char *old = path_join(state_dir, EVENTS_LOG_OLD_NAME);
+	char *cur = path_join(state_dir, EVENTS_LOG_NAME);
+	int r;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!old || !cur) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = read_one(old, f, &c);
+	if (r == 0)
+		r = read_one(cur, f, &c);
+	if (r < 0) {
+		event_list_free(out);
+		goto out;
+	}
+	/* Unroll the ring so the list is oldest first. */
+	if (c.head) {
+		struct event *nv = malloc(out->n * sizeof(*nv));
+		if (!nv) {
+			event_list_free(out);
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < out->n; i++)
+			nv[i] = out->v[(c.head + i) % out->n];
+		free(out->v);
+		out->v = nv;
+	}
+out:
+	free(old);
+	free(cur);
+	return r;
+}
+
+void events_print(const struct event_list *l, FILE *f)
+{
+	fprintf(f, "%-23s  %-17s  %-12s  %-15s  %s\n", "TIME", "MAC", "SYSTEM", "KIND", "DETAIL");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct event *e = &l->v[i];
+		char t[32];
+
+		/* "2026-11-22T11:40:00.123Z" -> "2026-11-22 11:40:00.123" */
+		snprintf(t, sizeof(t), "%s", e->time);
+		if (strlen(t) > 10 && t[10] == 'T')
+			t[10] = ' ';
+		if (t[0] && t[strlen(t) - 1] == 'Z')
+			t[strlen(t) - 1] = '\0';
+		fprintf(f, "%-23s  %-17s  %-12s  %-15s  %s\n", t,
+			e->mac ? e->mac : "-", e->system ? e->system : "-",
+			e->kind, e->detail);
+	}
+}
+
+int events_print_timeline(const char *state_dir, const char *system, FILE *f)
+{
+	struct event_filter flt = { .system = system };
+	struct event_list l;
+	int r = events_read(state_dir, &flt, &l);
+
+	if (r < 0)
+		return r;
+	if (l.n == 0)
+		fprintf(f, "  (no events)\n");
+	else
+		events_print(&l, f);
+	event_list_free(&l);
+	return 0;
+}
