@@ -12,6 +12,14 @@
 #ifndef PROVD_CORE_CONFIG_H
 #define PROVD_CORE_CONFIG_H
 
+/* A file in provd/core that writes `#include "config.h"` gets this header
+ * (same-directory lookup comes first) instead of autoconf's; pull autoconf's
+ * in too so _GNU_SOURCE and friends are still defined. Prefer
+ * `#include <config.h>` for autoconf's header in provd/core. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

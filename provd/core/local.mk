@@ -1,1 +1,23 @@
-# provd/core: (filled in by its owner)
+# provd/core: object model, YAML store, config snapshot, template engine,
+# boot-file choice and renderers. Uses provd/base, libyaml, jansson, libcurl.
+# Other core owners add their sources to libprovd_core_a_SOURCES with +=.
+noinst_LIBRARIES += libprovd_core.a
+libprovd_core_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)
+libprovd_core_a_SOURCES = \
+	provd/core/yaml.c provd/core/yaml.h \
+	provd/core/model.c provd/core/model.h \
+	provd/core/config.c provd/core/config.h \
+	provd/core/snapshot.c provd/core/snapshot.h \
+	provd/core/resolve.c provd/core/resolve.h \
+	provd/core/store.c provd/core/store.h
+CORE_A = libprovd_core.a $(YAML_LIBS) $(JANSSON_LIBS) $(CURL_LIBS)
+
+# events (http-api): the per-system/MAC timeline in <state>/events.log.
+libprovd_core_a_SOURCES += provd/core/events.c provd/core/events.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_events
+TESTS += tests/unit/test_events
+tests_unit_test_events_SOURCES = tests/unit/test_events.c
+tests_unit_test_events_CFLAGS = $(CMOCKA_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_events_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+endif

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "provd/base/err.h"
+#include "provd/core/yaml.h"	/* struct src_pos */
 
 enum obj_kind {
 	OBJ_DISTRO = 0,
@@ -34,15 +35,6 @@ const char *obj_kind_name(enum obj_kind k);
 const char *obj_kind_dir(enum obj_kind k);
 /* "distro" -> OBJ_DISTRO; 0 or -EINVAL */
 int obj_kind_parse(const char *s, enum obj_kind *out);
-
-/* Where a value was written. file points at the owning object's path (not
- * separately owned). line/col are 1-based; 0 when the value came from a
- * default or the command line. */
-struct src_pos {
-	const char *file;
-	int line;
-	int col;
-};
 
 /* A value in a kernel_options or meta map: a string, a list of strings, or
  * null (for kernel_options, null means a bare flag such as `quiet`). */

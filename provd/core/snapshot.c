@@ -1,0 +1,586 @@
+/* snapshot: load every object, validate across objects in O(n), index by
+ * name and MAC, share immutably by reference count. */
+#include <config.h>
+#include "provd/core/snapshot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "provd/base/buf.h"
+#include "provd/base/fsutil.h"
+#include "provd/base/strparse.h"
+
+#define OBJ_FILE_MAX (1 << 20)
+
+/* Open-addressing string hash table, built once per snapshot (its size is
+ * known up front), never resized. */
+struct htab {
+	const char **keys;
+	const void **vals;
+	size_t mask;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	/* FNV-1a 64 */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int htab_init(struct htab *t, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 1)
+		cap *= 2;
+	t->keys = calloc(cap, sizeof(*t->keys));
+	t->vals = calloc(cap, sizeof(*t->vals));
+	if (!t->keys || !t->vals)
+		return -ENOMEM;
+	t->mask = cap - 1;
+	return 0;
+}
+
+static void htab_free(struct htab *t)
+{
+	free(t->keys);
+	free(t->vals);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Insert; returns the existing value if key is present (and keeps it). */
+static const void *htab_put(struct htab *t, const char *key, const void *val)
+{
+	size_t i = hash_str(key) & t->mask;
+
+	while (t->keys[i]) {
+		if (strcmp(t->keys[i], key) == 0)
+			return t->vals[i];
+		i = (i + 1) & t->mask;
+	}
+	t->keys[i] = key;
+	t->vals[i] = val;
+	return NULL;
+}
+
+static const void *htab_get(const struct htab *t, const char *key)
+{
+	size_t i;
+
+	if (!t->keys)
+		return NULL;
+	i = hash_str(key) & t->mask;
+	while (t->keys[i]) {
+		if (strcmp(t->keys[i], key) == 0)
+			return t->vals[i];
+		i = (i + 1) & t->mask;
+	}
+	return NULL;
+}
+
+struct objvec {
+	struct obj **v;
+	size_t n, cap;
+};
+
+struct snapshot {
+	int refs;
+	char *state_dir;
+	char *files_dir;
+	struct config *cfg;
+	struct objvec objs[OBJ_KIND_COUNT];
+	struct htab names[OBJ_KIND_COUNT];
+	struct htab macs;
+};
+
+static const char *obj_name(const struct obj *o)
+{
+	switch (o->kind) {
+	case OBJ_DISTRO: return o->u.distro.name;
+	case OBJ_PROFILE: return o->u.profile.name;
+	case OBJ_SYSTEM: return o->u.system.name;
+	}
+	return "";
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
+		for (size_t i = 0; i < s->objs[k].n; i++)
+			model_obj_free(s->objs[k].v[i]);
+		free(s->objs[k].v);
+		htab_free(&s->names[k]);
+	}
+	htab_free(&s->macs);
+	config_free(s->cfg);
+	free(s->state_dir);
+	free(s->files_dir);
+	free(s);
+}
+
+struct snapshot *snapshot_ref(struct snapshot *s)
+{
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+void snapshot_unref(struct snapshot *s)
+{
+	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		snapshot_free(s);
+}
+
+static int objvec_push(struct objvec *v, struct obj *o)
+{
+	if (v->n == v->cap) {
+		size_t ncap = v->cap ? v->cap * 2 : 64;
+		struct obj **nv = realloc(v->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		v->v = nv;
+		v->cap = ncap;
+	}
+	v->v[v->n++] = o;
+	return 0;
+}
+
+static int cmp_obj(const void *a, const void *b)
+{
+	return strcmp(obj_name(*(struct obj *const *)a), obj_name(*(struct obj *const *)b));
+}
+
+/* Load one folder. Parse errors are collected in d and counted in *bad;
+ * only system errors (ENOMEM) are returned. */
+static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
+		     struct diags *d, size_t *bad)
+{
+	char *dirpath = path_join(s->state_dir, obj_kind_dir(kind));
+	DIR *dir = NULL;
+	struct dirent *de;
+	int dfd, r = 0;
+
+	if (!dirpath)
+		return -ENOMEM;
+	dir = opendir(dirpath);
+	if (!dir) {
+		r = errno == ENOENT ? 0 : -errno;
+		if (r < 0) {
+			diags_add(d, dirpath, 0, 0, NULL, "cannot open folder: %s", err_str(r));
+			(*bad)++;
+			r = 0;
+		}
+		goto out;
+	}
+	dfd = dirfd(dir);
+	while ((de = readdir(dir))) {
+		size_t n = strlen(de->d_name);
+		char name[NAME_MAX_LEN * 4 + 8], *path = NULL, *text = NULL;
+		struct obj *o = NULL;
+		size_t len = 0;
+		int fd;
+
+		/* Only NAME.yaml; temp files of atomic writes and editor
+		 * backups ("x.yaml~") are not objects. */
+		if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".yaml") != 0)
+			continue;
+		if (n - 5 >= sizeof(name)) {
+			diags_add(d, dirpath, 0, 0, "names are at most 64 characters",
+				  "file name too long: %.80s...", de->d_name);
+			(*bad)++;
+			continue;
+		}
+		memcpy(name, de->d_name, n - 5);
+		name[n - 5] = '\0';
+		if (skip && strcmp(name, skip) == 0)
+			continue;
+		if (asprintf(&path, "%s/%s", dirpath, de->d_name) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+		} else {
+			char pbuf[64];
+			snprintf(pbuf, sizeof(pbuf), "/proc/self/fd/%d", fd);
+			r = fs_read_file(pbuf, OBJ_FILE_MAX, &text, &len);
+			close(fd);
+		}
+		if (r == -ENOENT) {	/* removed while we listed */
+			free(path);
+			r = 0;
+			continue;
+		}
+		if (r < 0) {
+			diags_add(d, path, 0, 0, r == -EFBIG ? "object files are limited to 1 MiB" : NULL,
+				  "cannot read: %s", err_str(r));
+			(*bad)++;
+			free(path);
+			r = 0;
+			continue;
+		}
+		r = model_obj_parse(kind, name, path, text, len, d, &o);
+		free(text);
+		free(path);
+		if (r == -ENOMEM)
+			goto out;
+		if (r < 0) {
+			(*bad)++;
+			r = 0;
+			continue;
+		}
+		if ((r = objvec_push(&s->objs[kind], o)) < 0) {
+			model_obj_free(o);
+			goto out;
+		}
+	}
+out:
+	if (dir)
+		closedir(dir);
+	free(dirpath);
+	return r;
+}
+
+bool path_is_url(const char *value)
+{
+	return value && (strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0);
+}
+
+char *snapshot_file_path(const struct snapshot *s, const char *value)
+{
+	if (!value || path_is_url(value))
+		return NULL;
+	if (value[0] == '/')
+		return strdup(value);
+	return path_join(s->files_dir, value);
+}
+
+static void check_bootfile(struct snapshot *s, const struct distro *dd, const char *what,
+			   const char *value, struct src_pos at, struct diags *d, size_t *bad)
+{
+	char *p = snapshot_file_path(s, value);
+
+	if (!p)
+		return;
+	if (access(p, R_OK) < 0) {
+		int e = errno;
+		char hint[512];
+		snprintf(hint, sizeof(hint),
+			 "relative paths are under %s; copy the file there, fix the path, or use an http(s) URL",
+			 s->files_dir);
+		diags_add(d, at.file, at.line, at.col, hint, "%s '%s' is not readable: %s (%s)",
+			  what, value, strerror(e), p);
+		(*bad)++;
+	}
+	free(p);
+}
+
+#define NONE ((size_t)-1)
+
+/* Index of a profile in the sorted vector, or NONE. */
+static size_t profile_index(const struct snapshot *s, const char *name)
+{
+	const struct objvec *v = &s->objs[OBJ_PROFILE];
+	size_t lo = 0, hi = v->n;
+
+	if (!name)
+		return NONE;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, v->v[mid]->u.profile.name);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NONE;
+}
+
+static void validate(struct snapshot *s, struct diags *d, size_t *bad)
+{
+	struct objvec *pv = &s->objs[OBJ_PROFILE], *sv = &s->objs[OBJ_SYSTEM];
+	unsigned char *mark = NULL;
+	size_t *up = NULL;
+
+	for (size_t i = 0; i < s->objs[OBJ_DISTRO].n; i++) {
+		const struct distro *dd = &s->objs[OBJ_DISTRO].v[i]->u.distro;
+		check_bootfile(s, dd, "kernel", dd->kernel, dd->kernel_at, d, bad);
+		check_bootfile(s, dd, "initrd", dd->initrd, dd->initrd_at, d, bad);
+	}
+	for (size_t i = 0; i < pv->n; i++) {
+		const struct profile *p = &pv->v[i]->u.profile;
+		if (p->distro && !snapshot_distro(s, p->distro)) {
+			diags_add(d, p->file, p->distro_at.line, p->distro_at.col,
+				  "add it with `provd distro add` (or import), or fix the name; `provd distro list` shows them",
+				  "profile '%s': no distro named '%s'", p->name, p->distro);
+			(*bad)++;
+		}
+		if (p->parent && !snapshot_profile(s, p->parent)) {
+			diags_add(d, p->file, p->parent_at.line, p->parent_at.col,
+				  "add the parent profile first, or fix the name; `provd profile list` shows them",
+				  "profile '%s': no parent profile named '%s'", p->name, p->parent);
+			(*bad)++;
+		}
+	}
+	/* Inheritance cycles: each profile has at most one parent, so the
+	 * parents form chains; walking each chain once with three colours
+	 * (0 new, 1 on the current walk, 2 finished) finds every cycle in O(n). */
+	mark = calloc(pv->n ? pv->n : 1, 1);
+	up = calloc(pv->n ? pv->n : 1, sizeof(*up));
+	if (!mark || !up) {
+		diags_add(d, s->state_dir, 0, 0, NULL, "out of memory");
+		(*bad)++;
+		goto out;
+	}
+	for (size_t i = 0; i < pv->n; i++)
+		up[i] = profile_index(s, pv->v[i]->u.profile.parent);
+	for (size_t i = 0; i < pv->n; i++) {
+		size_t j = i;
+		if (mark[i])
+			continue;
+		while (j != NONE && mark[j] == 0) {
+			mark[j] = 1;
+			j = up[j];
+		}
+		if (j != NONE && mark[j] == 1) {
+			/* The walk came back to j: report the cycle once, at
+			 * the parent line of its first member. */
+			const struct profile *p = &pv->v[j]->u.profile;
+			struct buf b;
+			size_t k = j;
+			buf_init(&b, 4096);
+			do {
+				buf_printf(&b, "%s -> ", pv->v[k]->u.profile.name);
+				k = up[k];
+			} while (k != j && b.len < 3000);
+			buf_puts(&b, p->name);
+			diags_add(d, p->file, p->parent_at.line, p->parent_at.col,
+				  "a chain of parents must end at a profile with a distro",
+				  "inheritance cycle: %s", buf_str(&b));
+			buf_free(&b);
+			(*bad)++;
+		}
+		for (j = i; j != NONE && mark[j] == 1; j = up[j])
+			mark[j] = 2;
+	}
+
+	for (size_t i = 0; i < sv->n; i++) {
+		const struct system *sy = &sv->v[i]->u.system;
+		if (sy->profile && !snapshot_profile(s, sy->profile)) {
+			diags_add(d, sy->file, sy->profile_at.line, sy->profile_at.col,
+				  "add the profile first, or fix the name; `provd profile list` shows them",
+				  "system '%s': no profile named '%s'", sy->name, sy->profile);
+			(*bad)++;
+		}
+		for (size_t j = 0; j < sy->ninterfaces; j++) {
+			const struct iface *f = &sy->interfaces[j];
+			const struct system *other = htab_put(&s->macs, f->mac, sy);
+			if (other && other != sy) {
+				char hint[512];
+				const struct iface *of = NULL;
+				for (size_t k = 0; k < other->ninterfaces; k++)
+					if (strcmp(other->interfaces[k].mac, f->mac) == 0)
+						of = &other->interfaces[k];
+				snprintf(hint, sizeof(hint), "already used by system '%s' (%s:%d:%d); a MAC belongs to one system",
+					 other->name, other->file, of ? of->mac_at.line : 0,
+					 of ? of->mac_at.col : 0);
+				diags_add(d, sy->file, f->mac_at.line, f->mac_at.col, hint,
+					  "duplicate MAC %s", f->mac);
+				(*bad)++;
+			}
+		}
+	}
+out:
+	free(mark);
+	free(up);
+}
+
+static struct snapshot *load(const char *state_dir, enum obj_kind wkind, const char *wname,
+			     const char *text, size_t len, bool with, struct diags *d)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+	size_t bad = 0, nmacs = 0, before = d->n;
+	int r = 0;
+
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->refs = 1;
+	s->state_dir = strdup(state_dir);
+	s->files_dir = path_join(state_dir, "files");
+	if (!s->state_dir || !s->files_dir) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = config_load(state_dir, d, &s->cfg);
+	if (r == -ENOMEM)
+		goto fail;
+	if (r < 0) {
+		bad++;
+		r = 0;
+	}
+	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
+		r = load_kind(s, (enum obj_kind)k, with && (int)wkind == k ? wname : NULL, d, &bad);
+		if (r < 0)
+			goto fail;
+	}
+	if (with && text) {
+		char *path = NULL;
+		struct obj *o = NULL;
+		if (asprintf(&path, "%s/%s/%s.yaml", state_dir, obj_kind_dir(wkind), wname) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		r = model_obj_parse(wkind, wname, path, text, len, d, &o);
+		free(path);
+		if (r == -ENOMEM)
+			goto fail;
+		if (r < 0) {
+			bad++;
+			r = 0;
+		} else if ((r = objvec_push(&s->objs[wkind], o)) < 0) {
+			model_obj_free(o);
+			goto fail;
+		}
+	}
+	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
+		struct objvec *v = &s->objs[k];
+		qsort(v->v, v->n, sizeof(*v->v), cmp_obj);
+		if ((r = htab_init(&s->names[k], v->n)) < 0)
+			goto fail;
+		for (size_t i = 0; i < v->n; i++)
+			htab_put(&s->names[k], obj_name(v->v[i]), v->v[i]);
+	}
+	for (size_t i = 0; i < s->objs[OBJ_SYSTEM].n; i++)
+		nmacs += s->objs[OBJ_SYSTEM].v[i]->u.system.ninterfaces;
+	if ((r = htab_init(&s->macs, nmacs)) < 0)
+		goto fail;
+	validate(s, d, &bad);
+	if (bad || d->n > before) {
+		if (d->n == before)
+			diags_add(d, state_dir, 0, 0, NULL, "state is invalid");
+		snapshot_free(s);
+		errno = EINVAL;
+		return NULL;
+	}
+	return s;
+fail:
+	if (d->n == before)
+		diags_add(d, state_dir, 0, 0, NULL, "cannot load state: %s", err_str(r));
+	snapshot_free(s);
+	errno = -r;
+	return NULL;
+}
+
+struct snapshot *snapshot_load(const char *state_dir, struct diags *d)
+{
+	return load(state_dir, OBJ_DISTRO, NULL, NULL, 0, false, d);
+}
+
+struct snapshot *snapshot_load_with(const char *state_dir, enum obj_kind kind,
+				    const char *name, const char *text, size_t len,
+				    struct diags *d)
+{
+	if ((unsigned)kind >= OBJ_KIND_COUNT || !name) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return load(state_dir, kind, name, text, len, true, d);
+}
+
+const char *snapshot_state_dir(const struct snapshot *s)
+{
+	return s->state_dir;
+}
+
+const struct config *snapshot_config(const struct snapshot *s)
+{
+	return s->cfg;
+}
+
+const struct obj *snapshot_obj(const struct snapshot *s, enum obj_kind kind, const char *name)
+{
+	if ((unsigned)kind >= OBJ_KIND_COUNT || !name)
+		return NULL;
+	return htab_get(&s->names[kind], name);
+}
+
+const struct distro *snapshot_distro(const struct snapshot *s, const char *name)
+{
+	const struct obj *o = snapshot_obj(s, OBJ_DISTRO, name);
+	return o ? &o->u.distro : NULL;
+}
+
+const struct profile *snapshot_profile(const struct snapshot *s, const char *name)
+{
+	const struct obj *o = snapshot_obj(s, OBJ_PROFILE, name);
+	return o ? &o->u.profile : NULL;
+}
+
+const struct system *snapshot_system(const struct snapshot *s, const char *name)
+{
+	const struct obj *o = snapshot_obj(s, OBJ_SYSTEM, name);
+	return o ? &o->u.system : NULL;
+}
+
+const struct system *snapshot_system_by_mac(const struct snapshot *s, const char *mac)
+{
+	char norm[18];
+
+	if (!mac || mac_normalise(mac, norm) < 0)
+		return NULL;
+	return htab_get(&s->macs, norm);
+}
+
+size_t snapshot_count(const struct snapshot *s, enum obj_kind kind)
+{
+	return (unsigned)kind < OBJ_KIND_COUNT ? s->objs[kind].n : 0;
+}
+
+const struct obj *snapshot_at(const struct snapshot *s, enum obj_kind kind, size_t i)
+{
+	if ((unsigned)kind >= OBJ_KIND_COUNT || i >= s->objs[kind].n)
+		return NULL;
+	return s->objs[kind].v[i];
+}
+
+const struct distro *snapshot_distro_at(const struct snapshot *s, size_t i)
+{
+	const struct obj *o = snapshot_at(s, OBJ_DISTRO, i);
+	return o ? &o->u.distro : NULL;
+}
+
+const struct profile *snapshot_profile_at(const struct snapshot *s, size_t i)
+{
+	const struct obj *o = snapshot_at(s, OBJ_PROFILE, i);
+	return o ? &o->u.profile : NULL;
+}
+
+const struct system *snapshot_system_at(const struct snapshot *s, size_t i)
+{
+	const struct obj *o = snapshot_at(s, OBJ_SYSTEM, i);
+	return o ? &o->u.system : NULL;
+}
+
+const struct obj *snapshot_obj_of(const void *member)
+{
+	if (!member)
+		return NULL;
+	return (const struct obj *)((const char *)member - offsetof(struct obj, u));
+}
