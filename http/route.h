@@ -100,8 +100,8 @@ const char *http_req_query(const struct http_req *r, const char *key);
 /* Request header by case-insensitive name; NULL when absent. */
 const char *http_req_header(const struct http_req *r, const char *name);
 
-/* A response being built. Zero-initialised by the server (status 200,
- * fd -1) before the handler runs; freed by the server. */
+/* A response being built. Set up by the server as HTTP_RESP_INIT (status
+ * 200, fd -1) before the handler runs; freed by the server. */
 struct http_hdr {
 	char *name;
 	char *value;
@@ -117,6 +117,9 @@ struct http_resp {
 	size_t nhdrs;
 	uint64_t body_bytes;		/* set by the server: bytes the body will carry */
 };
+
+/* Initialiser for a response outside the server (tests): status 200, no fd. */
+#define HTTP_RESP_INIT { .status = 200, .fd = -1 }
 
 void http_resp_status(struct http_resp *r, unsigned status);
 /* Copies t. 0 or -ENOMEM. */

@@ -53,6 +53,9 @@ struct snapshot *http_server_snapshot(struct http_server *s);
 void http_server_quiesce(struct http_server *s);
 /* Connections currently open. */
 unsigned http_server_active(struct http_server *s);
+/* Requests started and not yet finished (idle keep-alive connections do
+ * not count): the shutdown grace period waits for this to reach 0. */
+unsigned http_server_inflight(struct http_server *s);
 /* Stop the pool, close every connection, free. NULL-safe. */
 void http_server_free(struct http_server *s);
 /* The bound port (useful with port 0). */

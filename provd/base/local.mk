@@ -7,7 +7,9 @@ libprovd_base_a_SOURCES = \
 	provd/base/strparse.c provd/base/strparse.h \
 	provd/base/fsutil.c provd/base/fsutil.h \
 	provd/base/sha256.c provd/base/sha256.h \
-	provd/base/netaddr.c provd/base/netaddr.h
+	provd/base/netaddr.c provd/base/netaddr.h \
+	provd/base/loop.c provd/base/loop.h \
+	provd/base/child.c provd/base/child.h
 BASE_A = libprovd_base.a
 
 if HAVE_CMOCKA

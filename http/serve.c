@@ -1,0 +1,33 @@
+/* serve: registers the boot-serving routes of this folder (server.h). */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "http/serve.h"
+#include "http/server.h"
+
+int http_serve_routes_add(struct http_router *rt)
+{
+	static const struct http_route routes[] = {
+		{ .name = "boot", .pattern = "/boot/", .flags = HTTP_ROUTE_PREFIX,
+		  .methods = HTTP_GET, .fn = static_boot_handle },
+		{ .name = "autoinstall", .pattern = "/autoinstall/", .flags = HTTP_ROUTE_PREFIX,
+		  .methods = HTTP_GET, .fn = autoinstall_handle },
+		{ .name = "ipxe", .pattern = "/ipxe/", .flags = HTTP_ROUTE_PREFIX,
+		  .methods = HTTP_GET, .fn = ipxe_handle },
+		{ .name = "pxelinux", .pattern = "/pxelinux.cfg/", .flags = HTTP_ROUTE_PREFIX,
+		  .methods = HTTP_GET, .fn = ipxe_pxelinux_handle },
+		{ .name = "grub", .pattern = "/grub/", .flags = HTTP_ROUTE_PREFIX,
+		  .methods = HTTP_GET, .fn = ipxe_grub_handle },
+		{ .name = "healthz", .pattern = "/healthz", .flags = HTTP_ROUTE_NOLOG,
+		  .methods = HTTP_GET, .fn = static_healthz_handle },
+	};
+	int r;
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		r = http_router_add(rt, &routes[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
