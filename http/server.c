@@ -57,6 +57,9 @@ struct req_ctx {
 	const char *route_name;
 	bool started;			/* first access-handler call seen */
 	bool body_too_big;
+	bool answered;			/* a response is queued */
+	unsigned err_status;		/* decided in the first call, sent in the last */
+	const char *err_msg;
 	struct buf body;
 	struct snapshot *snap;
 	enum http_method method;
@@ -260,6 +263,13 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return c;
 }
 
+/* libmicrohttpd calls the access handler at least twice per request: once
+ * after the headers, then once per body chunk, then with no data. A
+ * response queued in the FIRST call makes MHD (0.9.75) close the connection
+ * (it cannot know the body was consumed), so the first call only decides
+ * and the answer goes out in the last call, keeping the connection alive
+ * — pxelinux over HTTP probes many 404s in a row. Only an oversized body is
+ * refused at once, on purpose: closing is what we want there. */
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version,
 				 const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -287,50 +297,64 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (n < 0) {
 			snprintf(c->path, sizeof(c->path), "-");
 			c->route_name = "bad";
-			if (n == -ENAMETOOLONG)
-				return send_error(conn, c, 414, "path too long");
-			return send_error(conn, c, 400, n == -EACCES ? "path escapes the root" :
-							n == -EILSEQ ? "NUL in path" :
-								       "malformed path");
+			if (n == -ENAMETOOLONG) {
+				c->err_status = 414;
+				c->err_msg = "path too long";
+			} else {
+				c->err_status = 400;
+				c->err_msg = n == -EACCES ? "path escapes the root" :
+					     n == -EILSEQ ? "NUL in path" : "malformed path";
+			}
+			return MHD_YES;
 		}
 		c->route = http_router_match(s->rt, c->path, &rest);
-		if (!c->route)
-			return send_error(conn, c, 404, "no such resource");
-		c->route_name = c->route->name;
-		if (!c->method)
-			return send_error(conn, c, 501, "method not implemented");
-		if (!http_route_allows(c->route, c->method)) {
-			struct http_resp resp = HTTP_RESP_INIT;
-			char allow[64];
-			enum MHD_Result ret;
-
-			http_resp_error(&resp, 405, "method %s not allowed here", c->method_str);
-			http_resp_header(&resp, "Allow",
-					 http_route_allow_str(c->route, allow, sizeof(allow)));
-			ret = send_resp(conn, c, &resp);
-			http_resp_clear(&resp);
-			return ret;
+		if (!c->route) {
+			c->err_status = 404;
+			c->err_msg = "no such resource";
+			return MHD_YES;
 		}
-		if (c->route->flags & HTTP_ROUTE_BODY) {
+		c->route_name = c->route->name;
+		if (!c->method) {
+			c->err_status = 501;
+			c->err_msg = "method not implemented";
+		} else if (!http_route_allows(c->route, c->method)) {
+			c->err_status = 405;
+			c->err_msg = "method not allowed here";
+		} else if (c->route->flags & HTTP_ROUTE_BODY) {
 			const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 								     MHD_HTTP_HEADER_CONTENT_LENGTH);
 			buf_init(&c->body, c->route->body_max);
-			if (cl && strtoull(cl, NULL, 10) > c->route->body_max)
+			if (cl && strtoull(cl, NULL, 10) > c->route->body_max) {
+				c->answered = true;
 				return send_error(conn, c, 413, "request body too large");
-			return MHD_YES;	/* wait for the body */
+			}
 		}
-		/* No body expected: answer now (MHD discards any body). */
-		return run_handler(conn, c, rest);
+		return MHD_YES;
 	}
 
 	if (*upload_data_size) {
-		if (!c->body_too_big && buf_append(&c->body, upload_data, *upload_data_size) < 0)
+		if (c->route && (c->route->flags & HTTP_ROUTE_BODY) && !c->err_status &&
+		    !c->body_too_big && buf_append(&c->body, upload_data, *upload_data_size) < 0)
 			c->body_too_big = true;
-		*upload_data_size = 0;
+		*upload_data_size = 0;	/* consumed (or discarded) */
 		return MHD_YES;
 	}
-	if (!c->route)
-		return MHD_NO;	/* already answered */
+	if (c->answered)
+		return MHD_YES;
+	c->answered = true;
+	if (c->err_status == 405) {
+		struct http_resp resp = HTTP_RESP_INIT;
+		char allow[64];
+		enum MHD_Result ret;
+
+		http_resp_error(&resp, 405, "method %s not allowed here", c->method_str);
+		http_resp_header(&resp, "Allow", http_route_allow_str(c->route, allow, sizeof(allow)));
+		ret = send_resp(conn, c, &resp);
+		http_resp_clear(&resp);
+		return ret;
+	}
+	if (c->err_status)
+		return send_error(conn, c, c->err_status, c->err_msg);
 	if (c->body_too_big)
 		return send_error(conn, c, 413, "request body too large");
 	http_router_match(s->rt, c->path, &rest);

@@ -2,5 +2,6 @@
 # Each module's local.mk defines its *_A variable (archive plus external libs);
 # the link order below follows the dependency arrows (users before providers).
 bin_PROGRAMS += provd/provd
-provd_provd_SOURCES = provd/cmd/main.c provd/cmd/cli.h
+provd_provd_SOURCES = provd/cmd/main.c provd/cmd/cli.h \
+	provd/cmd/cli_serve.c provd/cmd/daemon.c provd/cmd/daemon.h
 provd_provd_LDADD = $(HTTP_A) $(DHCP_A) $(TFTP_A) $(CORE_A) $(KVM_A) $(BASE_A)

@@ -18,6 +18,7 @@ struct noun {
 
 /* Handlers are added here as they land. */
 static const struct noun nouns[] = {
+	{ "serve", cli_serve, "serve PXE boot over HTTP, TFTP and DHCP (foreground daemon)" },
 	{ NULL, NULL, NULL },
 };
 

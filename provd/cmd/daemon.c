@@ -1,0 +1,549 @@
+/* daemon: `provd serve` wiring. See daemon.h for the model.
+ *
+ * Startup order matters:
+ *   1. pid file lock (refuse a second daemon on the same state),
+ *   2. signals blocked and read through the loop's signalfd BEFORE any
+ *      thread exists (the HTTP pool inherits the blocked mask),
+ *   3. first snapshot (a broken state at startup is fatal: nothing good to
+ *      serve),
+ *   4. sockets bound (privileged ports need root),
+ *   5. privileges dropped to `user:` when configured and running as root,
+ *   6. the loop runs.
+ * Shutdown: stop accepting, wait for in-flight requests up to the grace
+ * period, stop the pool, stop children (reaped), remove the pid file. */
+#include "config.h"
+#include "provd/cmd/daemon.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/server.h"
+#include "provd/base/err.h"
+#include "provd/base/fsutil.h"
+#include "provd/base/log.h"
+#include "provd/base/loop.h"
+#include "provd/base/netaddr.h"
+#include "provd/core/config.h"
+#include "provd/core/snapshot.h"
+
+#define RELOAD_DEBOUNCE_MS 150
+#define GRACE_POLL_MS 100
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct loop *loop;
+	struct http_server *http;
+	struct snapshot *snap;		/* the daemon's current snapshot */
+	char *base_url;
+	int pid_fd;
+	int ino_fd;
+	int tmpl_wd;			/* inotify watch of templates/ */
+	struct loop_src *reload_timer;
+	struct loop_src *grace_timer;
+	uint64_t grace_deadline;
+	uint64_t generation;
+	bool stopping;
+};
+
+/* ------------------------------------------------------------------ */
+/* pid file */
+
+static char *state_path(const char *state_dir, const char *name)
+{
+	return path_join(state_dir, name);
+}
+
+/* Lock <state>/provd.pid; on success write our pid. A lock on a file that
+ * was unlinked meanwhile (the previous daemon's exit) is retried, so two
+ * starters cannot both win. */
+static int pidfile_take(const char *state_dir, int *fd_out, pid_t *holder)
+{
+	char *path = state_path(state_dir, DAEMON_PID_FILE);
+	char buf[32];
+	int fd = -1, r;
+
+	if (!path)
+		return -ENOMEM;
+	for (int tries = 0; tries < 5; tries++) {
+		struct stat a, b;
+
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			ssize_t n;
+			r = -errno;
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			*holder = (pid_t)atol(buf);
+			close(fd);
+			goto out;
+		}
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		r = -EAGAIN;
+		goto out;
+	}
+	r = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)r, 0) != r) {
+		r = -errno;
+		close(fd);
+		goto out;
+	}
+	*fd_out = fd;
+	r = 0;
+out:
+	free(path);
+	return r;
+}
+
+static void pidfile_release(const char *state_dir, int fd)
+{
+	char *path;
+
+	if (fd < 0)
+		return;
+	path = state_path(state_dir, DAEMON_PID_FILE);
+	/* Unlink while still holding the lock (see pidfile_take). */
+	if (path)
+		unlink(path);
+	free(path);
+	close(fd);
+}
+
+pid_t daemon_running(const char *state_dir)
+{
+	char *path = state_path(state_dir, DAEMON_PID_FILE);
+	char buf[32];
+	pid_t pid = 0;
+	ssize_t n;
+	int fd;
+
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return 0;
+	/* Held lock = live daemon; a stale file from a crash is not locked. */
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return 0;
+	}
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = (pid_t)atol(buf);
+	return pid > 0 ? pid : 0;
+}
+
+static uint64_t read_generation(const char *state_dir)
+{
+	char *path = state_path(state_dir, DAEMON_GEN_FILE);
+	char *text = NULL;
+	uint64_t g = 0;
+
+	if (path && fs_read_file(path, 64, &text, NULL) == 0)
+		g = strtoull(text, NULL, 10);
+	free(text);
+	free(path);
+	return g;
+}
+
+int daemon_notify(const char *state_dir, unsigned wait_ms)
+{
+	pid_t pid = daemon_running(state_dir);
+	uint64_t g0;
+	struct timespec ts = { 0, 10 * 1000000L };
+
+	if (!pid)
+		return 0;
+	g0 = read_generation(state_dir);
+	if (kill(pid, SIGHUP) < 0)
+		return errno == ESRCH ? 0 : -errno;
+	for (unsigned waited = 0; waited < wait_ms; waited += 10) {
+		if (read_generation(state_dir) != g0)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+static void write_generation(struct daemon *dm)
+{
+	char *path = state_path(dm->o->state_dir, DAEMON_GEN_FILE);
+	char buf[32];
+	int n;
+
+	dm->generation++;
+	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)dm->generation);
+	if (path && fs_write_atomic(path, buf, (size_t)n, 0644) < 0)
+		log_warn("serve: cannot write %s", path);
+	free(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* snapshot reloads */
+
+static void log_diags(const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct diag *g = &d->v[i];
+		if (g->file && g->line)
+			log_err("%s:%d:%d: %s", g->file, g->line, g->col, g->msg);
+		else if (g->file)
+			log_err("%s: %s", g->file, g->msg);
+		else
+			log_err("%s", g->msg);
+		if (g->hint)
+			log_err("  hint: %s", g->hint);
+	}
+}
+
+/* Install a validated snapshot everywhere. Takes a new reference. */
+static void daemon_install(struct daemon *dm, struct snapshot *snap)
+{
+	struct snapshot *old = dm->snap;
+
+	dm->snap = snapshot_ref(snap);
+	if (dm->http)
+		http_server_set_snapshot(dm->http, snap);
+	/* TFTP tree and DHCP: wired when tftp/ and dhcp/ publish their entry
+	 * points (tftp_tree_update, dhcp_server_set_snapshot). */
+	snapshot_unref(old);
+}
+
+static int daemon_reload(struct daemon *dm, const char *why)
+{
+	struct diags d = { 0 };
+	struct snapshot *snap = snapshot_load(dm->o->state_dir, &d);
+	int r = 0;
+
+	if (!snap) {
+		log_err("serve: reload (%s) refused: the state has %zu error(s); still serving the previous state",
+			why, d.n);
+		log_diags(&d);
+		r = -EINVAL;
+	} else {
+		daemon_install(dm, snap);
+		snapshot_unref(snap);
+		log_info("serve: reloaded (%s): %zu distros, %zu profiles, %zu systems", why,
+			 snapshot_count(dm->snap, OBJ_DISTRO), snapshot_count(dm->snap, OBJ_PROFILE),
+			 snapshot_count(dm->snap, OBJ_SYSTEM));
+	}
+	diags_clear(&d);
+	write_generation(dm);
+	return r;
+}
+
+static void on_reload_timer(struct loop *l, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)l;
+	loop_src_del(dm->reload_timer);
+	dm->reload_timer = NULL;
+	daemon_reload(dm, "files changed");
+}
+
+/* inotify: YAML under the state dir changed. Debounced, because an editor
+ * or `provd` writes temp files and renames them. */
+static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *dm = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool relevant = false;
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			size_t nl = ev->len ? strlen(ev->name) : 0;
+			/* Only *.yaml (objects, provd.yaml) and templates; events.log,
+			 * the pid file and temp files are ours. */
+			if (ev->mask & IN_Q_OVERFLOW)
+				relevant = true;
+			else if (nl > 5 && strcmp(ev->name + nl - 5, ".yaml") == 0)
+				relevant = true;
+			else if (ev->wd == dm->tmpl_wd && nl && ev->name[0] != '.')
+				relevant = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (!relevant || dm->stopping)
+		return;
+	if (dm->reload_timer)
+		loop_timer_set(dm->reload_timer, RELOAD_DEBOUNCE_MS, 0);
+	else
+		loop_timer_add(l, RELOAD_DEBOUNCE_MS, 0, on_reload_timer, dm, &dm->reload_timer);
+}
+
+static int watch_state(struct daemon *dm)
+{
+	static const char *const dirs[] = { "", "distros", "profiles", "systems", "templates" };
+	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = *dirs[i] ? path_join(dm->o->state_dir, dirs[i]) : strdup(dm->o->state_dir);
+		int wd = p ? inotify_add_watch(fd, p, mask) : -1;
+		if (wd < 0)
+			log_debug("serve: not watching %s: %s", p ? p : "?", strerror(errno));
+		if (strcmp(dirs[i], "templates") == 0)
+			dm->tmpl_wd = wd;
+		free(p);
+	}
+	dm->ino_fd = fd;
+	return loop_fd_add(dm->loop, fd, EPOLLIN, on_inotify, dm, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* signals and shutdown */
+
+static void on_grace_timer(struct loop *l, void *arg)
+{
+	struct daemon *dm = arg;
+	unsigned left = dm->http ? http_server_inflight(dm->http) : 0;
+
+	if (left == 0) {
+		loop_quit(l, 0);
+		return;
+	}
+	if (loop_now_ms() >= dm->grace_deadline) {
+		log_warn("serve: grace period over, cutting %u request(s) still running", left);
+		loop_quit(l, 0);
+	}
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	struct daemon *dm = arg;
+	unsigned grace = dm->o->grace_s ? dm->o->grace_s : 10;
+
+	switch (signo) {
+	case SIGHUP:
+		if (!dm->stopping)
+			daemon_reload(dm, "SIGHUP");
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (dm->stopping) {
+			log_info("serve: second %s, stopping now", sigabbrev_np(signo));
+			loop_quit(l, 0);
+			break;
+		}
+		dm->stopping = true;
+		log_info("serve: SIG%s: stopping (up to %us for in-flight requests)",
+			 sigabbrev_np(signo), grace);
+		if (dm->http)
+			http_server_quiesce(dm->http);
+		dm->grace_deadline = loop_now_ms() + (uint64_t)grace * 1000u;
+		if (loop_timer_add(l, 1, GRACE_POLL_MS, on_grace_timer, dm, &dm->grace_timer) < 0)
+			loop_quit(l, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* addresses and privileges */
+
+/* The URL clients use to reach us. provd.yaml base_url wins; else the
+ * configured server address; else the listen address when it is a
+ * specific one; else the first non-loopback IPv4 of the host (what a lab
+ * machine on the same segment can reach), else loopback. */
+static char *pick_base_url(const struct config *c, const char *listen, uint16_t port)
+{
+	struct netaddr a;
+	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
+	char *url = NULL;
+	struct ifaddrs *ifs = NULL;
+
+	if (c->base_url)
+		return strdup(c->base_url);
+	if (c->server_address) {
+		if (asprintf(&url, "http://%s:%u", c->server_address, port) < 0)
+			return NULL;
+		return url;
+	}
+	if (netaddr_parse(listen, "0.0.0.0", port, &a) == 0) {
+		if (a.ss.ss_family == AF_INET) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&a.ss;
+			if (sin->sin_addr.s_addr != htonl(INADDR_ANY)) {
+				inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+				goto done;
+			}
+		}
+	}
+	if (getifaddrs(&ifs) == 0) {
+		for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+			    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+				continue;
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, host,
+				  sizeof(host));
+			break;
+		}
+		freeifaddrs(ifs);
+	}
+done:
+	if (asprintf(&url, "http://%s:%u", host, port) < 0)
+		return NULL;
+	return url;
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (!user || geteuid() != 0)
+		return 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		log_err("serve: user '%s' (provd.yaml user:) does not exist", user);
+		return -ENOENT;
+	}
+	/* Order: groups while still root, then gid, then uid (setuid last
+	 * or we could no longer change the rest). glibc applies these to
+	 * every thread. */
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		int e = -errno;
+		log_err("serve: cannot drop privileges to %s: %s", user, strerror(-e));
+		return e;
+	}
+	if (setuid(0) == 0) {
+		log_err("serve: privileges could be regained after dropping to %s", user);
+		return -EPERM;
+	}
+	log_info("serve: running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+int daemon_run(const struct daemon_opts *o)
+{
+	struct daemon dm = { .o = o, .pid_fd = -1, .ino_fd = -1, .tmpl_wd = -1 };
+	struct http_server_opts ho = { 0 };
+	struct http_router *rt = NULL;
+	const struct config *cfg;
+	struct diags d = { 0 };
+	struct snapshot *snap;
+	struct netaddr na;
+	pid_t holder = 0;
+	int rc = 1, r;
+
+	log_set_timestamps(1);
+	if (!fs_exists(o->state_dir)) {
+		log_err("serve: state directory %s does not exist (run `provd init` first)",
+			o->state_dir);
+		return 1;
+	}
+	r = pidfile_take(o->state_dir, &dm.pid_fd, &holder);
+	if (r == -EWOULDBLOCK) {
+		log_err("serve: another provd serve (pid %ld) is running on %s", (long)holder,
+			o->state_dir);
+		return 1;
+	}
+	if (r < 0) {
+		log_err("serve: cannot take %s/%s: %s", o->state_dir, DAEMON_PID_FILE, strerror(-r));
+		return 1;
+	}
+	dm.generation = read_generation(o->state_dir);
+
+	dm.loop = loop_new();
+	if (!dm.loop) {
+		log_err("serve: event loop: %s", strerror(errno));
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (loop_signal_add(dm.loop, SIGHUP, on_signal, &dm, NULL) < 0 ||
+	    loop_signal_add(dm.loop, SIGTERM, on_signal, &dm, NULL) < 0 ||
+	    loop_signal_add(dm.loop, SIGINT, on_signal, &dm, NULL) < 0) {
+		log_err("serve: cannot set up signal handling");
+		goto out;
+	}
+
+	snap = snapshot_load(o->state_dir, &d);
+	if (!snap) {
+		log_err("serve: the state in %s is invalid; fix it and start again:", o->state_dir);
+		log_diags(&d);
+		diags_clear(&d);
+		goto out;
+	}
+	diags_clear(&d);
+	dm.snap = snap;
+	cfg = snapshot_config(snap);
+
+	ho.listen = o->http_listen ? o->http_listen : cfg->http_listen;
+	ho.state_dir = o->state_dir;
+	ho.access_log = true;
+	if (netaddr_parse(ho.listen, "0.0.0.0", 8080, &na) < 0) {
+		log_err("serve: bad HTTP listen address '%s' (want ADDR:PORT)", ho.listen);
+		goto out;
+	}
+	/* A port of 0 (tests) is only known after binding; the URL is fixed
+	 * up below once the server runs. */
+	dm.base_url = pick_base_url(cfg, ho.listen, netaddr_port(&na));
+	ho.base_url = netaddr_port(&na) ? dm.base_url : NULL;
+
+	rt = http_router_new();
+	if (!rt || http_serve_routes_add(rt) < 0) {
+		log_err("serve: cannot build the HTTP route table");
+		http_router_free(rt);
+		goto out;
+	}
+	r = http_server_new(&ho, rt, snap, &dm.http);
+	if (r < 0)
+		goto out;
+
+	if (drop_privileges(cfg->user) < 0)
+		goto out;
+	if (!o->no_watch && watch_state(&dm) < 0)
+		log_warn("serve: cannot watch %s for changes; reload with SIGHUP", o->state_dir);
+	write_generation(&dm);
+
+	log_info("serve: ready (state %s, pid %ld)", o->state_dir, (long)getpid());
+	r = loop_run(dm.loop);
+	rc = r < 0 ? 1 : r;
+	log_info("serve: stopped");
+out:
+	http_server_free(dm.http);
+	if (dm.ino_fd >= 0)
+		close(dm.ino_fd);
+	loop_free(dm.loop);
+	snapshot_unref(dm.snap);
+	free(dm.base_url);
+	pidfile_release(o->state_dir, dm.pid_fd);
+	return rc;
+}
