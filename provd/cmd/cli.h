@@ -24,6 +24,16 @@ typedef int cli_fn(struct cli *c, int argc, char **argv);
 cli_fn cli_init, cli_distro, cli_profile, cli_system, cli_render, cli_sync,
 	cli_check, cli_serve, cli_vm, cli_build_vm, cli_rebuild, cli_events;
 
+/* Called after every successful write of an object (provd/cmd/cli_common.c):
+ * loads the new snapshot and brings derived state up to date (the tftp team
+ * adds the incremental TFTP tree update, the http team a nudge to a running
+ * daemon). 0 or an exit status. */
+int cli_after_change(struct cli *c);
+
+/* `provd distro import NAME --from DIR|URL` (provd/cmd/cli_import.c, tftp
+ * team); argv[0] is "import". Hooked into cli_distro.c's verb table. */
+int cli_distro_import(struct cli *c, int argc, char **argv);
+
 /* Strip a "--json" anywhere in argv (sets c->json); returns the new argc. */
 int cli_take_json(struct cli *c, int argc, char **argv);
 /* True when argv holds -h or --help. */

@@ -18,6 +18,11 @@ struct noun {
 
 /* Handlers are added here as they land. */
 static const struct noun nouns[] = {
+	{ "init", cli_init, "create the state directory, provd.yaml and secrets" },
+	{ "distro", cli_distro, "kernels and initrds: add, import, list, show, edit, remove" },
+	{ "profile", cli_profile, "what to install: add, list, show [--resolved], edit, remove" },
+	{ "system", cli_system, "machines by MAC: add, list, show [--resolved], edit, remove" },
+	{ "check", cli_check, "validate every object and template without serving" },
 	{ "serve", cli_serve, "serve PXE boot over HTTP, TFTP and DHCP (foreground daemon)" },
 	{ NULL, NULL, NULL },
 };

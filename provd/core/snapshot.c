@@ -461,7 +461,8 @@ static struct snapshot *load(const char *state_dir, enum obj_kind wkind, const c
 	}
 	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
 		struct objvec *v = &s->objs[k];
-		qsort(v->v, v->n, sizeof(*v->v), cmp_obj);
+		if (v->n)
+			qsort(v->v, v->n, sizeof(*v->v), cmp_obj);
 		if ((r = htab_init(&s->names[k], v->n)) < 0)
 			goto fail;
 		for (size_t i = 0; i < v->n; i++)
