@@ -9,7 +9,8 @@ libprovd_core_a_SOURCES = \
 	provd/core/config.c provd/core/config.h \
 	provd/core/snapshot.c provd/core/snapshot.h \
 	provd/core/resolve.c provd/core/resolve.h \
-	provd/core/store.c provd/core/store.h
+	provd/core/store.c provd/core/store.h \
+	provd/core/objjson.c provd/core/objjson.h
 CORE_A = libprovd_core.a $(YAML_LIBS) $(JANSSON_LIBS) $(CURL_LIBS)
 
 # events (http-api): the per-system/MAC timeline in <state>/events.log.
