@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "provd/cmd/cli_obj.h"
+#include "provd/cmd/daemon.h"
 
 int cli_after_change(struct cli *c)
 {
 	struct diags d = { 0 };
 	struct snapshot *s = snapshot_load(c->state_dir, &d);
+	int r;
 
 	/* Boot files and a running daemon follow the new state here (tftp and
 	 * http teams extend this). The write already committed, so a failure
@@ -24,6 +26,13 @@ int cli_after_change(struct cli *c)
 	}
 	snapshot_unref(s);
 	diags_clear(&d);
+	/* A running `provd serve` on this state reloads now, and we wait for
+	 * it so the edit is served when this command returns. */
+	r = daemon_notify(c->state_dir, 3000);
+	if (r == -ETIMEDOUT)
+		fprintf(stderr, "provd: warning: the running daemon did not confirm the reload within 3 s\n");
+	else if (r < 0)
+		fprintf(stderr, "provd: warning: cannot notify the running daemon: %s\n", strerror(-r));
 	return EXIT_OK;
 }
 

@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/api.h"
 #include "http/server.h"
 #include "provd/base/err.h"
 #include "provd/base/fsutil.h"
@@ -50,6 +52,7 @@ struct daemon {
 	const struct daemon_opts *o;
 	struct loop *loop;
 	struct http_server *http;
+	pthread_mutex_t lock;		/* guards snap: API writes install from pool threads */
 	struct snapshot *snap;		/* the daemon's current snapshot */
 	char *base_url;
 	int pid_fd;
@@ -226,17 +229,31 @@ static void log_diags(const struct diags *d)
 	}
 }
 
-/* Install a validated snapshot everywhere. Takes a new reference. */
+/* Install a validated snapshot everywhere. Takes a new reference. Called
+ * on the loop thread (reloads) and on HTTP pool threads (API writes). */
 static void daemon_install(struct daemon *dm, struct snapshot *snap)
 {
-	struct snapshot *old = dm->snap;
+	struct snapshot *old;
 
+	pthread_mutex_lock(&dm->lock);
+	old = dm->snap;
 	dm->snap = snapshot_ref(snap);
 	if (dm->http)
 		http_server_set_snapshot(dm->http, snap);
 	/* TFTP tree and DHCP: wired when tftp/ and dhcp/ publish their entry
 	 * points (tftp_tree_update, dhcp_server_set_snapshot). */
+	pthread_mutex_unlock(&dm->lock);
 	snapshot_unref(old);
+}
+
+/* http_api_hooks.changed: an API write or a "done" callback committed. */
+static void on_api_changed(void *arg, struct snapshot *snap, enum obj_kind kind,
+			   const char *name)
+{
+	struct daemon *dm = arg;
+
+	daemon_install(dm, snap);
+	log_info("serve: %s %s changed through the API", obj_kind_name(kind), name ? name : "(several)");
 }
 
 static int daemon_reload(struct daemon *dm, const char *why)
@@ -252,10 +269,10 @@ static int daemon_reload(struct daemon *dm, const char *why)
 		r = -EINVAL;
 	} else {
 		daemon_install(dm, snap);
-		snapshot_unref(snap);
 		log_info("serve: reloaded (%s): %zu distros, %zu profiles, %zu systems", why,
-			 snapshot_count(dm->snap, OBJ_DISTRO), snapshot_count(dm->snap, OBJ_PROFILE),
-			 snapshot_count(dm->snap, OBJ_SYSTEM));
+			 snapshot_count(snap, OBJ_DISTRO), snapshot_count(snap, OBJ_PROFILE),
+			 snapshot_count(snap, OBJ_SYSTEM));
+		snapshot_unref(snap);
 	}
 	diags_clear(&d);
 	write_generation(dm);
@@ -456,6 +473,7 @@ int daemon_run(const struct daemon_opts *o)
 	struct daemon dm = { .o = o, .pid_fd = -1, .ino_fd = -1, .tmpl_wd = -1 };
 	struct http_server_opts ho = { 0 };
 	struct http_router *rt = NULL;
+	struct http_api_hooks hooks = { .changed = on_api_changed, .arg = &dm };
 	const struct config *cfg;
 	struct diags d = { 0 };
 	struct snapshot *snap;
@@ -463,6 +481,7 @@ int daemon_run(const struct daemon_opts *o)
 	pid_t holder = 0;
 	int rc = 1, r;
 
+	pthread_mutex_init(&dm.lock, NULL);
 	log_set_timestamps(1);
 	if (!fs_exists(o->state_dir)) {
 		log_err("serve: state directory %s does not exist (run `provd init` first)",
@@ -518,7 +537,7 @@ int daemon_run(const struct daemon_opts *o)
 	ho.base_url = netaddr_port(&na) ? dm.base_url : NULL;
 
 	rt = http_router_new();
-	if (!rt || http_serve_routes_add(rt) < 0) {
+	if (!rt || http_serve_routes_add(rt) < 0 || http_api_routes_add(rt, &hooks) < 0) {
 		log_err("serve: cannot build the HTTP route table");
 		http_router_free(rt);
 		goto out;
@@ -526,6 +545,7 @@ int daemon_run(const struct daemon_opts *o)
 	r = http_server_new(&ho, rt, snap, &dm.http);
 	if (r < 0)
 		goto out;
+	http_server_set_observer(dm.http, metrics_observe, NULL);
 
 	if (drop_privileges(cfg->user) < 0)
 		goto out;
@@ -545,5 +565,6 @@ out:
 	snapshot_unref(dm.snap);
 	free(dm.base_url);
 	pidfile_release(o->state_dir, dm.pid_fd);
+	pthread_mutex_destroy(&dm.lock);
 	return rc;
 }
