@@ -562,6 +562,10 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 		r = store_remove(req->state_dir, kind, name, &d, &snap);
 		if (r < 0) {
 			rc = send_diags(resp, r, &d, NULL, 0, objpath);
+			/* The store refuses a removal that would leave the
+			 * state invalid: others still reference the object. */
+			if (r == -EINVAL)
+				http_resp_status(resp, 409);
 			goto out;
 		}
 		api_committed(req, snap, kind, name);
