@@ -24,6 +24,7 @@ static const struct noun nouns[] = {
 	{ "system", cli_system, "machines by MAC: add, list, show [--resolved], edit, remove" },
 	{ "check", cli_check, "validate every object and template without serving" },
 	{ "serve", cli_serve, "serve PXE boot over HTTP, TFTP and DHCP (foreground daemon)" },
+	{ "events", cli_events, "show the event timeline (DHCP, boot files, answers, install callbacks)" },
 	{ NULL, NULL, NULL },
 };
 
