@@ -67,4 +67,4 @@ tests_fuzz_libfuzzer_apijson_LDADD = $(HTTP_A) $(CORE_A) $(BASE_A)
 endif
 
 TESTS += tests/integration/api_crud.sh tests/integration/api_callbacks.sh
-EXTRA_DIST += tests/integration/api_crud.sh tests/integration/api_callbacks.sh
+EXTRA_DIST += tests/integration/api_crud.sh tests/integration/api_callbacks.sh tests/integration/api_lib.sh
