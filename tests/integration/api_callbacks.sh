@@ -84,5 +84,6 @@ ok "install-done events counted" test "$(metric 'provd_events_total{kind="instal
 ok "netboot-off events counted" test "$(metric 'provd_events_total{kind="netboot-off"}')" -eq 1
 
 ok "server still running" kill -0 "$serve_pid"
+stop_serve
 plan $_tap_n
 done_testing

@@ -116,6 +116,16 @@ ok "PUT race: one writer's whole object ($got)" grep -qx 'writer [1-8]' <<<"$got
 ok "PUT race: file on disk is that object" grep -q "writer" "$sysfile"
 ok "PUT race: no temp files left" test -z "$(ls -A "$st/systems" | grep -v '\.yaml$')"
 
+# ---- builds (read-only: build-vm writes them) ----
+mkdir -p "$st/builds/20261122-web-1" "$st/builds/20261122-web-2"
+echo done >"$st/builds/20261122-web-1/status"
+echo '{"profile":"web","sha256":"abc"}' >"$st/builds/20261122-web-1/manifest.json"
+echo running >"$st/builds/20261122-web-2/status"
+is "builds list" "$(curl -s "$U/builds" | jq -r '[.builds[] | .id + "=" + .status] | join(",")')" "20261122-web-1=done,20261122-web-2=running"
+is "build show with manifest" "$(curl -s "$U/builds/20261122-web-1" | jq -r .manifest.profile)" "web"
+is "unknown build: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$U/builds/nope")" 404
+is "builds are read-only: 405" "$(api POST /builds '{"name":"x"}')" 405
+
 # ---- events timeline ----
 n_api=$(curl -s "$U/events?system=web1" | jq '[.events[] | select(.kind=="object-changed")] | length')
 ok "API events for web1 ($n_api)" test "$n_api" -ge 50
@@ -139,5 +149,6 @@ ok "metrics: active connections gauge" bash -c "curl -s '$H/metrics' | grep -q '
 ok "metrics: bytes sent" test "$(metric 'provd_http_sent_bytes_total')" -gt 0
 
 ok "server still running" kill -0 "$serve_pid"
+stop_serve
 plan $_tap_n
 done_testing

@@ -50,3 +50,18 @@ jget() { jq -r "$1" <"$out/body"; }
 metric() {
 	curl -s "$H/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
 }
+
+# stop_serve: SIGTERM the daemon, wait, and check its log for sanitizer
+# reports (the daemon ran our requests on its pool threads).
+stop_serve() {
+	kill -TERM "$serve_pid" 2>/dev/null
+	wait "$serve_pid"
+	local rc=$?
+	is "provd serve exits 0 on SIGTERM" "$rc" 0
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$out/serve.log"; then
+		fail "no sanitizer reports from provd serve"
+		grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$out/serve.log" | sed 's/^/# /' | head -60
+	else
+		pass "no sanitizer reports from provd serve"
+	fi
+}
