@@ -13,6 +13,17 @@ libprovd_core_a_SOURCES = \
 	provd/core/objjson.c provd/core/objjson.h
 CORE_A = libprovd_core.a $(YAML_LIBS) $(JANSSON_LIBS) $(CURL_LIBS)
 
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_model tests/unit/test_store
+TESTS += tests/unit/test_model tests/unit/test_store
+tests_unit_test_model_SOURCES = tests/unit/test_model.c
+tests_unit_test_model_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_model_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+endif
+
 # events (http-api): the per-system/MAC timeline in <state>/events.log.
 libprovd_core_a_SOURCES += provd/core/events.c provd/core/events.h
 if HAVE_CMOCKA
