@@ -38,6 +38,7 @@
 #include "provd/base/strparse.h"
 #include "provd/core/config.h"
 #include "provd/core/events.h"
+#include "provd/core/objjson.h"
 #include "provd/core/resolve.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/store.h"
@@ -224,133 +225,11 @@ void api_committed(struct http_req *req, struct snapshot *snap, enum obj_kind ki
 
 /* ---- object <-> JSON ---- */
 
-/* The object as JSON: {"name": ..., then its YAML fields in canonical order}. */
-static json_t *obj_json(const struct obj *o, const char *name)
+/* Objects and resolved views use the same JSON as `provd ... show --json`
+ * (provd/core/objjson.h): {"kind": ..., "name": ..., <YAML keys>}. */
+static json_t *obj_json(const struct obj *o)
 {
-	struct diags d = { 0 };
-	size_t len = 0;
-	char *y = model_obj_to_yaml(o, &len);
-	json_t *fields, *j;
-
-	if (!y)
-		return NULL;
-	fields = apijson_from_yaml(y, len, &d);
-	free(y);
-	diags_clear(&d);
-	if (!fields)
-		return NULL;
-	j = json_object();
-	if (j) {
-		json_object_set_new(j, "name", json_string(name));
-		json_object_update(j, fields);
-	}
-	json_decref(fields);
-	return j;
-}
-
-static json_t *kv_json(const struct kv *kv)
-{
-	json_t *a;
-
-	switch (kv->type) {
-	case KV_STR:
-		return json_string(kv->str);
-	case KV_LIST:
-		a = json_array();
-		for (size_t i = 0; a && i < kv->nlist; i++)
-			json_array_append_new(a, json_string(kv->list[i]));
-		return a;
-	default:
-		return json_null();
-	}
-}
-
-static void set_origin(json_t *from, const char *key, const struct origin *o)
-{
-	char *s = origin_format(o);
-
-	if (s)
-		json_object_set_new(from, key, json_string(s));
-	free(s);
-}
-
-static void set_rstr(json_t *j, json_t *from, const char *key, const struct rstr *v)
-{
-	json_object_set_new(j, key, v->value ? json_string(v->value) : json_null());
-	if (v->value)
-		set_origin(from, key, &v->from);
-}
-
-static void set_ru64(json_t *j, json_t *from, const char *key, const char *okey,
-		     const struct ru64 *v)
-{
-	if (!v->value)
-		return;
-	json_object_set_new(j, key, json_integer((json_int_t)v->value));
-	set_origin(from, okey, &v->from);
-}
-
-static json_t *rmap_json(const struct rmap *m, json_t *from, const char *prefix)
-{
-	json_t *j = json_object();
-	char key[256];
-
-	for (size_t i = 0; j && i < m->n; i++) {
-		json_object_set_new(j, m->v[i].kv->key, kv_json(m->v[i].kv));
-		snprintf(key, sizeof(key), "%s.%s", prefix, m->v[i].kv->key);
-		set_origin(from, key, &m->v[i].from);
-	}
-	return j;
-}
-
-/* The inherited, merged view (?resolved=1), every value with its origin
- * under "from". */
-static json_t *resolved_json(const struct resolved *r)
-{
-	json_t *j = json_object(), *from = json_object(), *chain = json_array(), *vm = json_object();
-	char *cmd;
-
-	if (!j || !from || !chain || !vm) {
-		json_decref(j);
-		json_decref(from);
-		json_decref(chain);
-		json_decref(vm);
-		return NULL;
-	}
-	json_object_set_new(j, "name", json_string(r->name));
-	json_object_set_new(j, "kind", json_string(obj_kind_name(r->kind)));
-	if (r->system)
-		json_object_set_new(j, "profile", json_string(r->profile->name));
-	json_object_set_new(j, "distro", json_string(r->distro->name));
-	for (size_t i = 0; i < r->nchain; i++)
-		json_array_append_new(chain, json_string(r->chain[i]->name));
-	json_object_set_new(j, "chain", chain);
-	set_rstr(j, from, "kernel", &r->kernel);
-	set_rstr(j, from, "initrd", &r->initrd);
-	set_rstr(j, from, "breed", &r->breed);
-	set_rstr(j, from, "arch", &r->arch);
-	set_rstr(j, from, "autoinstall", &r->autoinstall);
-	set_rstr(j, from, "loader", &r->loader);
-	cmd = resolved_cmdline(r);
-	json_object_set_new(j, "cmdline", json_string(cmd ? cmd : ""));
-	free(cmd);
-	json_object_set_new(j, "kernel_options", rmap_json(&r->kernel_options, from, "kernel_options"));
-	json_object_set_new(j, "meta", rmap_json(&r->meta, from, "meta"));
-	set_ru64(vm, from, "memory", "vm.memory", &r->vm_memory_mib);
-	set_ru64(vm, from, "vcpus", "vm.vcpus", &r->vm_vcpus);
-	set_ru64(vm, from, "disk_size", "vm.disk_size", &r->vm_disk_size);
-	if (r->vm_disk_format.value) {
-		json_object_set_new(vm, "disk_format", json_string(r->vm_disk_format.value));
-		set_origin(from, "vm.disk_format", &r->vm_disk_format.from);
-	}
-	json_object_set_new(j, "vm", vm);
-	if (r->system) {
-		json_object_set_new(j, "netboot", json_boolean(r->netboot));
-		json_object_set_new(j, "pxe_just_once", json_boolean(r->pxe_just_once));
-		json_object_set_new(j, "hostname", r->hostname ? json_string(r->hostname) : json_null());
-	}
-	json_object_set_new(j, "from", from);
-	return j;
+	return obj_to_json(o);
 }
 
 /* ---- collection handlers ---- */
@@ -367,9 +246,7 @@ static int api_list(struct http_req *req, struct http_resp *resp, enum obj_kind 
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct obj *o = snapshot_at(req->snap, kind, i);
-		const char *name = kind == OBJ_DISTRO ? o->u.distro.name :
-				   kind == OBJ_PROFILE ? o->u.profile.name : o->u.system.name;
-		json_t *j = obj_json(o, name);
+		json_t *j = obj_json(o);
 		if (!j) {
 			json_decref(arr);
 			json_decref(root);
@@ -402,11 +279,11 @@ static int api_show(struct http_req *req, struct http_resp *resp, enum obj_kind 
 		if (r < 0)
 			return r == -ENOENT ? api_send_error(resp, 404, "", NULL, "no %s '%s'",
 							     obj_kind_name(kind), name) : r;
-		j = resolved_json(rv);
+		j = resolved_to_json(rv);
 		resolved_free(rv);
 		return api_send_json(resp, 200, j);
 	}
-	j = obj_json(o, name);
+	j = obj_json(o);
 	snprintf(etag, sizeof(etag), "\"%s\"", o->sha256);
 	http_resp_header(resp, "ETag", etag);
 	return api_send_json(resp, 200, j);
@@ -425,7 +302,7 @@ static void send_obj_after_write(struct http_req *req, struct http_resp *resp,
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", o->sha256);
 	http_resp_header(resp, "ETag", etag);
-	api_send_json(resp, status, obj_json(o, name));
+	api_send_json(resp, status, obj_json(o));
 }
 
 /* If-Match: "*" or a quoted sha256 (the ETag of GET). Returns the bare
@@ -526,6 +403,23 @@ out:
 	return r;
 }
 
+/* "kind" (as GET returns it) may be sent back; it must match the URL and is
+ * not a YAML key, so it is dropped. */
+static bool body_kind_ok(struct http_resp *resp, json_t *body, enum obj_kind kind, int *rc)
+{
+	json_t *k = json_object_get(body, "kind");
+
+	if (!k)
+		return true;
+	if (!json_is_string(k) || strcmp(json_string_value(k), obj_kind_name(kind)) != 0) {
+		*rc = api_send_error(resp, 400, "kind", "leave \"kind\" out or make it match the URL",
+				     "\"kind\" in the body does not match the URL");
+		return false;
+	}
+	json_object_del(body, "kind");
+	return true;
+}
+
 static bool body_name_ok(struct http_resp *resp, const json_t *body, const char *name, int *rc)
 {
 	json_t *bn = json_object_get(body, "name");
@@ -582,6 +476,8 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 		http_resp_status(resp, 400);
 		goto out;
 	}
+	if (!body_kind_ok(resp, body, kind, &rc))
+		goto out;
 	if (req->method == HTTP_POST) {
 		json_t *bn = json_object_get(body, "name");
 		if (!json_is_string(bn)) {
