@@ -8,10 +8,11 @@
  *
  * JSON -> YAML: an object becomes block-style YAML, one key per line; strings
  * are written plain when that cannot change their meaning, double-quoted
- * otherwise; numbers, true/false and null are plain. YAML -> JSON: mappings,
- * sequences, and scalars where plain true/false become booleans, plain null/~
- * null, plain decimal integers numbers, and everything else strings, so a GET
- * followed by a PUT of the same body writes the same YAML.
+ * otherwise; numbers, true/false and null are plain. YAML -> JSON (used by
+ * PATCH to merge onto the stored object): mappings, sequences, and scalars
+ * where plain true/false become booleans, plain null/~ null, plain decimal
+ * integers numbers, and everything else strings, so JSON -> YAML -> JSON
+ * gives back the same document (the fuzz target checks this).
  */
 #ifndef PROVD_HTTP_APIJSON_H
 #define PROVD_HTTP_APIJSON_H
