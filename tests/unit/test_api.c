@@ -11,13 +11,16 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "http/api.h"
 #include "http/apijson.h"
+#include "http/metrics.h"
 #include "provd/core/model.h"
 
 static json_t *body(const char *s, struct diags *d)
@@ -323,6 +326,63 @@ static void test_merge_patch(void **state)
 	}
 }
 
+/* /metrics counters: many threads observing at once lose no count, and the
+ * rendering is valid exposition text with escaped label values. */
+#define OBS_THREADS 4
+#define OBS_EACH 15000
+
+static void *observer_thread(void *arg)
+{
+	static const char *const routes[] = { "t-api", "t-boot", "t-\"odd\"\nroute" };
+	static const unsigned statuses[] = { 200, 201, 404, 403, 500 };
+
+	for (int i = 0; i < OBS_EACH; i++) {
+		struct http_observation o = {
+			.route = routes[i % 3], .status = statuses[i % 5],
+			.bytes = 10, .completed = i % 7 != 0, .seconds = 0.001,
+		};
+		metrics_observe(&o, NULL);
+	}
+	return arg;
+}
+
+static void test_metrics(void **state)
+{
+	pthread_t t[OBS_THREADS];
+	struct buf b;
+	uint64_t total = 0;
+
+	for (int i = 0; i < OBS_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, observer_thread, NULL), 0);
+	for (int i = 0; i < OBS_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	/* i % 3 and i % 5 cycle through all 15 pairs equally. */
+	assert_int_equal(metrics_requests("t-api", 200), OBS_THREADS * OBS_EACH / 15);
+	assert_int_equal(metrics_requests("t-boot", 404), OBS_THREADS * OBS_EACH / 15);
+	assert_int_equal(metrics_requests("t-api", 999), 0);
+	const char *routes[] = { "t-api", "t-boot", "t-\"odd\"\nroute" };
+	const unsigned statuses[] = { 200, 201, 404, 403, 500 };
+	for (int r = 0; r < 3; r++)
+		for (int s = 0; s < 5; s++)
+			total += metrics_requests(routes[r], statuses[s]);
+	assert_int_equal(total, OBS_THREADS * OBS_EACH);
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(metrics_render(NULL, &b), 0);
+	assert_non_null(strstr(buf_str(&b), "# TYPE provd_http_requests_total counter\n"));
+	assert_non_null(strstr(buf_str(&b), "provd_http_requests_total{route=\"t-api\",status=\"200\"} 4000\n"));
+	assert_non_null(strstr(buf_str(&b), "route=\"t-\\\"odd\\\"\\nroute\""));
+	assert_non_null(strstr(buf_str(&b), "provd_events_total{kind=\"boot-file\"}"));
+	/* Every line is a comment or "name{labels} value". */
+	for (const char *p = buf_str(&b); *p;) {
+		const char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		assert_true(p[0] == '#' || (p[0] >= 'a' && p[0] <= 'z'));
+		p = nl + 1;
+	}
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_valid_body_model),
 		cmocka_unit_test(test_errors_without_yaml),
 		cmocka_unit_test(test_merge_patch),
+		cmocka_unit_test(test_metrics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
