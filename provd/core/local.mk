@@ -24,6 +24,19 @@ tests_unit_test_store_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_store_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
 endif
 
+# YAML object loader fuzz target: corpus replayed in `make check`.
+check_PROGRAMS += tests/fuzz/fuzz_yaml
+TESTS += tests/fuzz/fuzz_yaml
+tests_fuzz_fuzz_yaml_SOURCES = tests/fuzz/fuzz_yaml.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_yaml_LDADD = $(CORE_A) $(BASE_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_yaml
+tests_fuzz_libfuzzer_yaml_SOURCES = tests/fuzz/fuzz_yaml.c
+tests_fuzz_libfuzzer_yaml_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_yaml_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_yaml_LDADD = $(CORE_A) $(BASE_A)
+endif
+
 # events (http-api): the per-system/MAC timeline in <state>/events.log.
 libprovd_core_a_SOURCES += provd/core/events.c provd/core/events.h
 if HAVE_CMOCKA

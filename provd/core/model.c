@@ -779,7 +779,9 @@ int model_obj_parse(enum obj_kind kind, const char *name, const char *file,
 				  "a profile takes its distro either directly or from its parent; drop one",
 				  "profile has both 'distro' and 'parent'");
 			b.nerr++;
-		} else if (!p->distro && !p->parent && !ynode_get(root, "distro") && !ynode_get(root, "parent")) {
+		} else if (!p->distro && !p->parent &&
+			   ynode_is_null(ynode_get(root, "distro")) && ynode_is_null(ynode_get(root, "parent"))) {
+			/* (a bad non-empty value was already reported as such) */
 			diags_add(d, b.file, root->line, root->col, "add 'distro: NAME' or 'parent: PROFILE'",
 				  "profile needs a distro or a parent profile");
 			b.nerr++;

@@ -197,6 +197,7 @@ static void test_errors_with_positions(void **state)
 	/* distro and parent at once; neither */
 	expect_err(OBJ_PROFILE, "p", "distro: d\nparent: q\n", 2, 9, "both 'distro' and 'parent'");
 	expect_err(OBJ_PROFILE, "p", "autoinstall: x.cfg\n", 1, 1, "needs a distro or a parent");
+	expect_err(OBJ_PROFILE, "p", "parent:\n", 1, 1, "needs a distro or a parent");
 	/* duplicate key */
 	expect_err(OBJ_DISTRO, "d", "kernel: k\ninitrd: i\nkernel: k2\n", 3, 1, "duplicate key 'kernel'");
 	/* bad meta key, duplicate kernel option */
