@@ -24,6 +24,10 @@ tests_unit_test_store_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_store_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
 endif
 
+# The object CLI end to end (init, add/list/show/edit/remove, check).
+TESTS += tests/integration/cli_objects.sh
+EXTRA_DIST += tests/integration/cli_objects.sh
+
 # YAML object loader fuzz target: corpus replayed in `make check`.
 check_PROGRAMS += tests/fuzz/fuzz_yaml
 TESTS += tests/fuzz/fuzz_yaml

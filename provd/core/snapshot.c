@@ -101,7 +101,41 @@ struct snapshot {
 	struct objvec objs[OBJ_KIND_COUNT];
 	struct htab names[OBJ_KIND_COUNT];
 	struct htab macs;
+	/* Names of object files that exist but failed to load: references
+	 * to them are not reported again as dangling. Freed after loading. */
+	char **broken[OBJ_KIND_COUNT];
+	size_t nbroken[OBJ_KIND_COUNT];
 };
+
+static void broken_add(struct snapshot *s, enum obj_kind k, const char *name)
+{
+	char **nv = realloc(s->broken[k], (s->nbroken[k] + 1) * sizeof(*nv));
+
+	if (!nv)
+		return;
+	s->broken[k] = nv;
+	if ((nv[s->nbroken[k]] = strdup(name)))
+		s->nbroken[k]++;
+}
+
+static bool is_broken(const struct snapshot *s, enum obj_kind k, const char *name)
+{
+	for (size_t i = 0; i < s->nbroken[k]; i++)
+		if (strcmp(s->broken[k][i], name) == 0)
+			return true;
+	return false;
+}
+
+static void broken_free(struct snapshot *s)
+{
+	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
+		for (size_t i = 0; i < s->nbroken[k]; i++)
+			free(s->broken[k][i]);
+		free(s->broken[k]);
+		s->broken[k] = NULL;
+		s->nbroken[k] = 0;
+	}
+}
 
 static const char *obj_name(const struct obj *o)
 {
@@ -124,6 +158,7 @@ static void snapshot_free(struct snapshot *s)
 		htab_free(&s->names[k]);
 	}
 	htab_free(&s->macs);
+	broken_free(s);
 	config_free(s->cfg);
 	free(s->state_dir);
 	free(s->files_dir);
@@ -238,6 +273,7 @@ static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
 		if (r == -ENOMEM)
 			goto out;
 		if (r < 0) {
+			broken_add(s, kind, name);
 			(*bad)++;
 			r = 0;
 			continue;
@@ -324,13 +360,13 @@ static void validate(struct snapshot *s, struct diags *d, size_t *bad)
 	}
 	for (size_t i = 0; i < pv->n; i++) {
 		const struct profile *p = &pv->v[i]->u.profile;
-		if (p->distro && !snapshot_distro(s, p->distro)) {
+		if (p->distro && !snapshot_distro(s, p->distro) && !is_broken(s, OBJ_DISTRO, p->distro)) {
 			diags_add(d, p->file, p->distro_at.line, p->distro_at.col,
 				  "add it with `provd distro add` (or import), or fix the name; `provd distro list` shows them",
 				  "profile '%s': no distro named '%s'", p->name, p->distro);
 			(*bad)++;
 		}
-		if (p->parent && !snapshot_profile(s, p->parent)) {
+		if (p->parent && !snapshot_profile(s, p->parent) && !is_broken(s, OBJ_PROFILE, p->parent)) {
 			diags_add(d, p->file, p->parent_at.line, p->parent_at.col,
 				  "add the parent profile first, or fix the name; `provd profile list` shows them",
 				  "profile '%s': no parent profile named '%s'", p->name, p->parent);
@@ -381,7 +417,7 @@ static void validate(struct snapshot *s, struct diags *d, size_t *bad)
 
 	for (size_t i = 0; i < sv->n; i++) {
 		const struct system *sy = &sv->v[i]->u.system;
-		if (sy->profile && !snapshot_profile(s, sy->profile)) {
+		if (sy->profile && !snapshot_profile(s, sy->profile) && !is_broken(s, OBJ_PROFILE, sy->profile)) {
 			diags_add(d, sy->file, sy->profile_at.line, sy->profile_at.col,
 				  "add the profile first, or fix the name; `provd profile list` shows them",
 				  "system '%s': no profile named '%s'", sy->name, sy->profile);
@@ -452,6 +488,7 @@ static struct snapshot *load(const char *state_dir, enum obj_kind wkind, const c
 		if (r == -ENOMEM)
 			goto fail;
 		if (r < 0) {
+			broken_add(s, wkind, wname);
 			bad++;
 			r = 0;
 		} else if ((r = objvec_push(&s->objs[wkind], o)) < 0) {
@@ -473,6 +510,7 @@ static struct snapshot *load(const char *state_dir, enum obj_kind wkind, const c
 	if ((r = htab_init(&s->macs, nmacs)) < 0)
 		goto fail;
 	validate(s, d, &bad);
+	broken_free(s);
 	if (bad || d->n > before) {
 		if (d->n == before)
 			diags_add(d, state_dir, 0, 0, NULL, "state is invalid");

@@ -106,6 +106,10 @@ static void test_cross_object_errors(void **state)
 	put(dir, "systems/s2.yaml", "profile: p\ninterfaces:\n  - mac: 52:54:00:00:00:02\n  - mac: 52-54-00-00-00-01\n");
 	put(dir, "systems/s3.yaml", "profile: nobody\ninterfaces: [52:54:00:00:00:03]\n");
 	put(dir, "systems/bad name.yaml", "profile: p\ninterfaces: [52:54:00:00:00:04]\n");
+	/* A profile that exists but is broken: its users are not reported as
+	 * dangling on top of its own error. */
+	put(dir, "profiles/brk.yaml", "distro: d\ncolour: red\n");
+	put(dir, "systems/s5.yaml", "profile: brk\ninterfaces: [52:54:00:00:00:05]\n");
 
 	s = snapshot_load(dir, &d);
 	assert_null(s);
@@ -117,8 +121,9 @@ static void test_cross_object_errors(void **state)
 	assert_true(has_diag(&d, "systems/s2.yaml", 4, 10, "duplicate MAC 52:54:00:00:00:01"));
 	assert_true(has_diag(&d, "systems/s3.yaml", 1, 10, "no profile named 'nobody'"));
 	assert_true(has_diag(&d, "systems/bad name.yaml", 0, 0, "not a valid system name"));
-	/* Exactly these: one cycle report, no cascade from "tail". */
-	assert_int_equal(d.n, 8);
+	assert_true(has_diag(&d, "profiles/brk.yaml", 2, 1, "unknown key 'colour'"));
+	/* Exactly these: one cycle report, no cascade from "tail" or "brk". */
+	assert_int_equal(d.n, 9);
 	diags_clear(&d);
 	rmrf(dir);
 	free(dir);
