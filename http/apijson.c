@@ -286,6 +286,39 @@ static int emit_node(struct buf *b, const json_t *v, int indent, const char *ski
 	return r;
 }
 
+/* YAML implicit keys are at most 1024 characters (YAML 1.1 §7.4.2; libyaml
+ * enforces it), and no object field comes near: refuse long keys up front,
+ * with their path, rather than write YAML that does not read back. */
+static bool keys_ok(const json_t *j, const char *path, struct diags *d, int depth)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	char sub[512];
+	bool good = true;
+
+	if (depth > APIJSON_MAX_DEPTH + 1)
+		return true;
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v) {
+			if (strlen(k) > APIJSON_KEY_MAX) {
+				diags_add(d, NULL, 0, 0, NULL, "%s%skey longer than %d bytes",
+					  path, *path ? ": " : "", APIJSON_KEY_MAX);
+				good = false;
+				continue;
+			}
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", k);
+			good &= keys_ok(v, sub, d, depth + 1);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			good &= keys_ok(v, sub, d, depth + 1);
+		}
+	}
+	return good;
+}
+
 char *apijson_to_yaml(const json_t *obj, const char *skip_key, size_t *len,
 		      struct diags *d)
 {
@@ -296,6 +329,8 @@ char *apijson_to_yaml(const json_t *obj, const char *skip_key, size_t *len,
 		diags_add(d, NULL, 0, 0, NULL, "expected a JSON object");
 		return NULL;
 	}
+	if (!keys_ok(obj, "", d, 0))
+		return NULL;
 	buf_init(&b, YAML_OUT_MAX);
 	r = emit_map(&b, obj, 0, false, skip_key);
 	if (r == 0 && b.len == 0)

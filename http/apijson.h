@@ -25,6 +25,7 @@
 
 #define APIJSON_BODY_MAX (256 * 1024)	/* largest request body accepted */
 #define APIJSON_MAX_DEPTH 16		/* nesting of objects/arrays in a body */
+#define APIJSON_KEY_MAX 256		/* longest key (YAML caps implicit keys at 1024) */
 
 /* Parse a request body: UTF-8 JSON, one object, duplicate keys refused,
  * nesting at most APIJSON_MAX_DEPTH, at most APIJSON_BODY_MAX bytes. On

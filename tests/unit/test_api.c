@@ -125,6 +125,35 @@ static void test_to_yaml_quoting(void **state)
 	free(y);
 }
 
+/* YAML caps implicit keys: a long key is refused with its path instead of
+ * producing YAML that does not read back. */
+static void test_long_key(void **state)
+{
+	struct diags d = { 0 };
+	char key[APIJSON_KEY_MAX + 2];
+	json_t *j = json_object(), *meta = json_object();
+	size_t len;
+
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	json_object_set_new(meta, key, json_string("v"));
+	json_object_set_new(j, "meta", meta);
+	assert_null(apijson_to_yaml(j, NULL, &len, &d));
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.v[0].msg, "meta: key longer"));
+	diags_clear(&d);
+	key[APIJSON_KEY_MAX] = '\0';	/* at the limit: fine */
+	json_object_clear(meta);
+	json_object_set_new(meta, key, json_string("v"));
+	char *y = apijson_to_yaml(j, NULL, &len, &d);
+	assert_non_null(y);
+	json_t *back = apijson_from_yaml(y, len, &d);
+	assert_true(json_equal(j, back));
+	json_decref(back);
+	free(y);
+	json_decref(j);
+}
+
 /* What a client sends comes back the same after YAML and back. */
 static void test_round_trip(void **state)
 {
@@ -389,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_parse_body),
 		cmocka_unit_test(test_to_yaml_quoting),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_long_key),
 		cmocka_unit_test(test_from_yaml_typing),
 		cmocka_unit_test(test_path_at),
 		cmocka_unit_test(test_validation_through_model),
