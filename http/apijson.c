@@ -287,8 +287,9 @@ static int emit_node(struct buf *b, const json_t *v, int indent, const char *ski
 }
 
 /* YAML implicit keys are at most 1024 characters (YAML 1.1 §7.4.2; libyaml
- * enforces it), and no object field comes near: refuse long keys up front,
- * with their path, rather than write YAML that does not read back. */
+ * enforces it), and no object field comes near; the store's YAML reader caps
+ * scalars at YAML_MAX_SCALAR. Refuse both up front, with their path, rather
+ * than write YAML that does not read back. */
 static bool keys_ok(const json_t *j, const char *path, struct diags *d, int depth)
 {
 	const char *k;
@@ -299,6 +300,11 @@ static bool keys_ok(const json_t *j, const char *path, struct diags *d, int dept
 
 	if (depth > APIJSON_MAX_DEPTH + 1)
 		return true;
+	if (json_is_string(j) && json_string_length(j) > YAML_MAX_SCALAR) {
+		diags_add(d, NULL, 0, 0, NULL, "%s%svalue longer than %d bytes", path,
+			  *path ? ": " : "", YAML_MAX_SCALAR);
+		return false;
+	}
 	if (json_is_object(j)) {
 		json_object_foreach((json_t *)j, k, v) {
 			if (strlen(k) > APIJSON_KEY_MAX) {

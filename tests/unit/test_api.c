@@ -151,6 +151,15 @@ static void test_long_key(void **state)
 	assert_true(json_equal(j, back));
 	json_decref(back);
 	free(y);
+	/* A value past the YAML scalar cap is refused the same way. */
+	char *big = malloc(70000);
+	memset(big, 'v', 69999);
+	big[69999] = '\0';
+	json_object_set_new(j, "comment", json_string(big));
+	free(big);
+	assert_null(apijson_to_yaml(j, NULL, &len, &d));
+	assert_non_null(strstr(d.v[0].msg, "comment: value longer"));
+	diags_clear(&d);
 	json_decref(j);
 }
 
