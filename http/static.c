@@ -27,6 +27,8 @@
 #include "provd/core/model.h"
 #include "provd/core/snapshot.h"
 
+#define STATIC_INLINE_MAX (32 * 1024)	/* bytes served from memory, not sendfile */
+
 const struct system *serve_system_by_ip(const struct snapshot *s, const char *ip)
 {
 	size_t n = snapshot_count(s, OBJ_SYSTEM);
@@ -329,7 +331,20 @@ int static_boot_handle(struct http_req *req, struct http_resp *resp, void *arg)
 	}
 	(void)cl;
 	http_resp_type(resp, mime_type(req->rest));
+	if (len <= STATIC_INLINE_MAX) {
+		/* Small files (configs, .c32 modules): one pread and the body
+		 * leaves with the headers in one send, instead of a send for
+		 * the headers plus a sendfile. */
+		char small[STATIC_INLINE_MAX];
+		ssize_t n = len ? pread(fd, small, (size_t)len, (off_t)off) : 0;
+		if (n == (ssize_t)len && http_resp_append(resp, small, (size_t)len) == 0) {
+			close(fd);
+			goto done;
+		}
+		buf_reset(&resp->body);
+	}
 	http_resp_file(resp, fd, off, len);
+done:
 
 	/* Timeline: first bytes of a file (not every range piece). */
 	if (req->method == HTTP_GET && off == 0) {
