@@ -12,10 +12,16 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 
+struct snapshot;
+
 struct cli {
 	const char *state_dir;	/* resolved: --state, $PROVD_STATE, /var/lib/provd, XDG */
 	bool json;		/* --json given (global or after the verb) */
 	const char *argv0;
+	/* The validated new state a successful write produced (one reference),
+	 * handed to cli_after_change() so it need not load it again; NULL
+	 * otherwise. cli_after_change() releases it. */
+	struct snapshot *snap;
 };
 
 /* argv[0] is the noun ("distro"); argv[1] the verb, and so on. */

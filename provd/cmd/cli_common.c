@@ -13,7 +13,9 @@
 int cli_after_change(struct cli *c)
 {
 	struct diags d = { 0 };
-	struct snapshot *s = snapshot_load(c->state_dir, &d);
+	struct snapshot *s = c->snap ? c->snap : snapshot_load(c->state_dir, &d);
+
+	c->snap = NULL;
 	int r;
 
 	/* Boot files and a running daemon follow the new state here (tftp and
@@ -68,7 +70,7 @@ static const char *obj_name_of(const struct obj *o)
 int cli_obj_write(struct cli *c, const struct obj *o, enum store_mode mode)
 {
 	struct diags d = { 0 };
-	int r = store_put(c->state_dir, o, mode, &d, NULL);
+	int r = store_put(c->state_dir, o, mode, &d, &c->snap);
 	char *path = store_obj_path(c->state_dir, o->kind, obj_name_of(o));
 
 	/* A new object built from command-line options has no file yet:

@@ -265,7 +265,7 @@ int cli_obj_remove(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		return EXIT_OK;
 	if (r > 0)
 		return r;
-	r = store_remove(c->state_dir, kind, name, &d, NULL);
+	r = store_remove(c->state_dir, kind, name, &d, &c->snap);
 	cli_print_diags(&d);
 	diags_clear(&d);
 	if (r < 0) {
@@ -374,7 +374,7 @@ int cli_obj_edit(struct cli *c, enum obj_kind kind, int argc, char **argv)
 			rc = EXIT_OK;
 			goto out;
 		}
-		r = store_put_yaml(c->state_dir, kind, name, text, len, STORE_REPLACE, &d, NULL);
+		r = store_put_yaml(c->state_dir, kind, name, text, len, STORE_REPLACE, &d, &c->snap);
 		cli_print_diags(&d);
 		diags_clear(&d);
 		if (r == 0) {

@@ -205,7 +205,7 @@ static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
 	char *dirpath = path_join(s->state_dir, obj_kind_dir(kind));
 	DIR *dir = NULL;
 	struct dirent *de;
-	int dfd, r = 0;
+	int r = 0;
 
 	if (!dirpath)
 		return -ENOMEM;
@@ -219,13 +219,11 @@ static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
 		}
 		goto out;
 	}
-	dfd = dirfd(dir);
 	while ((de = readdir(dir))) {
 		size_t n = strlen(de->d_name);
 		char name[NAME_MAX_LEN * 4 + 8], *path = NULL, *text = NULL;
 		struct obj *o = NULL;
 		size_t len = 0;
-		int fd;
 
 		/* Only NAME.yaml; temp files of atomic writes and editor
 		 * backups ("x.yaml~") are not objects. */
@@ -245,15 +243,7 @@ static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
 			r = -ENOMEM;
 			goto out;
 		}
-		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			r = -errno;
-		} else {
-			char pbuf[64];
-			snprintf(pbuf, sizeof(pbuf), "/proc/self/fd/%d", fd);
-			r = fs_read_file(pbuf, OBJ_FILE_MAX, &text, &len);
-			close(fd);
-		}
+		r = fs_read_file(path, OBJ_FILE_MAX, &text, &len);
 		if (r == -ENOENT) {	/* removed while we listed */
 			free(path);
 			r = 0;
