@@ -9,7 +9,7 @@
  *   DELETE /api/v1/{kind}/NAME                         remove
  *   GET    /api/v1/systems/NAME/events                 that system's timeline
  *   GET    /api/v1/builds, /api/v1/builds/ID           build status and manifest
- *   GET    /api/v1/events?system=&mac=&kind=&limit=    events
+ *   GET    /api/v1/events?system=&mac=&kind=&since=&limit=    events
  *
  * Writes are validated and committed by the object store under its lock
  * (store.h), so concurrent writers queue and none is lost; PATCH and a PUT
@@ -594,6 +594,7 @@ static int api_events(struct http_req *req, struct http_resp *resp, const char *
 
 	f.system = system ? system : http_req_query(req, "system");
 	f.kind = http_req_query(req, "kind");
+	f.since = http_req_query(req, "since");
 	f.mac = http_req_query(req, "mac");
 	if (f.mac) {
 		if (mac_normalise(f.mac, mac) < 0)

@@ -20,7 +20,7 @@
 static void events_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: provd events [--system NAME] [--mac MAC] [--kind KIND] [--limit N] [--json]\n"
+		"usage: provd events [--system NAME] [--mac MAC] [--kind KIND] [--since TIME] [--limit N] [--json]\n"
 		"\n"
 		"Show recorded events, oldest first: DHCP offers, boot and answer files\n"
 		"served, install callbacks (install-start/-done/-failed), netboot changes,\n"
@@ -29,6 +29,7 @@ static void events_usage(FILE *f)
 		"  --mac MAC      only this MAC address\n"
 		"  --kind KIND    only this kind (boot-file, answer-file, dhcp-offer, ...)\n"
 		"  --limit N      only the newest N events\n"
+		"  --since TIME   only events after TIME (2026-11-22T11:40:00.000Z, as printed by --json)\n"
 		"  --json         one JSON document {\"events\": [...]}\n");
 }
 
@@ -66,6 +67,7 @@ int cli_events(struct cli *c, int argc, char **argv)
 		{ "mac", required_argument, NULL, 'm' },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -109,6 +111,9 @@ int cli_events(struct cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			f.limit = (size_t)n;
+			break;
+		case 'S':
+			f.since = optarg;
 			break;
 		case 'h':
 			events_usage(stdout);

@@ -325,6 +325,8 @@ static bool event_matches(const struct event *e, const struct event_filter *f)
 		return true;
 	if (f->kind && strcmp(e->kind, f->kind) != 0)
 		return false;
+	if (f->since && strcmp(e->time, f->since) <= 0)
+		return false;
 	sys_ok = !f->system || (e->system && strcmp(e->system, f->system) == 0);
 	mac_ok = !f->mac || (e->mac && strcasecmp(e->mac, f->mac) == 0);
 	if (f->system && f->mac && f->any_of)

@@ -88,6 +88,8 @@ struct event_filter {
 	const char *kind;
 	bool any_of;
 	size_t limit;
+	const char *since;	/* only events with time > since (RFC 3339 UTC,
+				 * compared as text: the format sorts); NULL: all */
 };
 
 /* Read events.log.1 then events.log, oldest first, keeping those matching f

@@ -141,6 +141,12 @@ n_cli=$("$PROVD" --state "$st" events --system web1 --json | jq '[.events[] | se
 is "CLI shows the same timeline" "$n_cli" "$n_api"
 ok "CLI text timeline" bash -c "'$PROVD' --state '$st' events --system web1 | grep -q object-changed"
 is "events limit" "$(curl -s "$U/events?limit=3" | jq '.events | length')" 3
+last=$(curl -s "$U/events?limit=1" | jq -r '.events[0].time')
+is "since the last event: none" "$(curl -s "$U/events?since=$last" | jq '.events | length')" 0
+sleep 0.01
+api PATCH /systems/web1 '{"meta":{"since":"x"}}' >/dev/null
+is "since: only the new write" "$(curl -s "$U/events?since=$last" | jq -r '[.events[].kind] | join(",")')" "object-changed"
+is "CLI --since agrees" "$("$PROVD" --state "$st" events --since "$last" --json | jq '.events | length')" 1
 is "system events route" "$(curl -s -o /dev/null -w '%{http_code}' "$U/systems/web1/events")" 200
 is "bad limit: 400" "$(curl -s -o /dev/null -w '%{http_code}' "$U/events?limit=zero")" 400
 

@@ -105,6 +105,25 @@ static void test_append_read(void **state)
 	assert_int_equal(l.n, 2);
 	event_list_free(&l);
 
+	/* since: strictly newer than the given time. */
+	assert_int_equal(events_read(dir, NULL, &l), 0);
+	char t1[40];
+	snprintf(t1, sizeof(t1), "%s", l.v[1].time);
+	event_list_free(&l);
+	struct event_filter fs = { .since = t1 };
+	assert_int_equal(events_read(dir, &fs, &l), 0);
+	for (size_t i = 0; i < l.n; i++)
+		assert_true(strcmp(l.v[i].time, t1) > 0);
+	event_list_free(&l);
+	struct event_filter fs0 = { .since = "2000-01-01T00:00:00.000Z" };
+	assert_int_equal(events_read(dir, &fs0, &l), 0);
+	assert_int_equal(l.n, 4);
+	event_list_free(&l);
+	struct event_filter fs9 = { .since = "9999-01-01T00:00:00.000Z" };
+	assert_int_equal(events_read(dir, &fs9, &l), 0);
+	assert_int_equal(l.n, 0);
+	event_list_free(&l);
+
 	struct event_filter fk = { .kind = EVENT_DHCP_OFFER, .limit = 1 };
 	assert_int_equal(events_read(dir, &fk, &l), 0);
 	assert_int_equal(l.n, 1);
