@@ -14,6 +14,13 @@ libhttp_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 HTTP_A = libhttp.a $(MHD_LIBS) $(JANSSON_LIBS)
 
 if HAVE_CMOCKA
+# provd/base/loop.c and child.c belong to http-server; their test lives here.
+check_PROGRAMS += tests/unit/test_loop
+TESTS += tests/unit/test_loop
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_loop_LDADD = $(BASE_A) $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_http_path
 TESTS += tests/unit/test_http_path
 tests_unit_test_http_path_SOURCES = tests/unit/test_http_path.c

@@ -58,6 +58,7 @@ struct daemon {
 	int pid_fd;
 	int ino_fd;
 	int tmpl_wd;			/* inotify watch of templates/ */
+	int cfg_wd;			/* inotify watch of the provd.yaml inode */
 	struct loop_src *reload_timer;
 	struct loop_src *grace_timer;
 	uint64_t grace_deadline;
@@ -256,6 +257,18 @@ static void on_api_changed(void *arg, struct snapshot *snap, enum obj_kind kind,
 	log_info("serve: %s %s changed through the API", obj_kind_name(kind), name ? name : "(several)");
 }
 
+static void watch_config_again(struct daemon *dm)
+{
+	char *cfg;
+
+	if (dm->ino_fd < 0)
+		return;
+	cfg = path_join(dm->o->state_dir, "provd.yaml");
+	if (cfg)
+		dm->cfg_wd = inotify_add_watch(dm->ino_fd, cfg, IN_CLOSE_WRITE | IN_MODIFY);
+	free(cfg);
+}
+
 static int daemon_reload(struct daemon *dm, const char *why)
 {
 	struct diags d = { 0 };
@@ -275,6 +288,7 @@ static int daemon_reload(struct daemon *dm, const char *why)
 		snapshot_unref(snap);
 	}
 	diags_clear(&d);
+	watch_config_again(dm);
 	write_generation(dm);
 	return r;
 }
@@ -307,6 +321,8 @@ static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
 			 * the pid file and temp files are ours. */
 			if (ev->mask & IN_Q_OVERFLOW)
 				relevant = true;
+			else if (ev->wd == dm->cfg_wd && dm->cfg_wd >= 0)
+				relevant = true;
 			else if (nl > 5 && strcmp(ev->name + nl - 5, ".yaml") == 0)
 				relevant = true;
 			else if (ev->wd == dm->tmpl_wd && nl && ev->name[0] != '.')
@@ -330,9 +346,19 @@ static int watch_state(struct daemon *dm)
 
 	if (fd < 0)
 		return -errno;
+	/* The state root holds events.log, written on every request: watch
+	 * only renames/creations there (atomic writes of provd.yaml) and the
+	 * provd.yaml inode itself for in-place edits, so serving files does
+	 * not wake this loop. */
+	const uint32_t root_mask = IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+	char *cfg = path_join(dm->o->state_dir, "provd.yaml");
+
+	if (cfg)
+		dm->cfg_wd = inotify_add_watch(fd, cfg, IN_CLOSE_WRITE | IN_MODIFY);
+	free(cfg);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char *p = *dirs[i] ? path_join(dm->o->state_dir, dirs[i]) : strdup(dm->o->state_dir);
-		int wd = p ? inotify_add_watch(fd, p, mask) : -1;
+		int wd = p ? inotify_add_watch(fd, p, *dirs[i] ? mask : root_mask) : -1;
 		if (wd < 0)
 			log_debug("serve: not watching %s: %s", p ? p : "?", strerror(errno));
 		if (strcmp(dirs[i], "templates") == 0)
@@ -470,7 +496,7 @@ static int drop_privileges(const char *user)
 
 int daemon_run(const struct daemon_opts *o)
 {
-	struct daemon dm = { .o = o, .pid_fd = -1, .ino_fd = -1, .tmpl_wd = -1 };
+	struct daemon dm = { .o = o, .pid_fd = -1, .ino_fd = -1, .tmpl_wd = -1, .cfg_wd = -1 };
 	struct http_server_opts ho = { 0 };
 	struct http_router *rt = NULL;
 	struct http_api_hooks hooks = { .changed = on_api_changed, .arg = &dm };
