@@ -48,7 +48,7 @@ gen_changed() { [ "$(gen)" != "$1" ]; }
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 sha() { sha256sum | cut -d' ' -f1; }
 
-plan 51
+plan 54
 
 # --no-watch: reloads below must come from SIGHUP, not from inotify.
 ok "daemon starts and answers /healthz" start_daemon --no-watch
@@ -151,5 +151,31 @@ done
 is "all 50 in-flight downloads finished intact" "$bad" "0"
 ok "no sanitizer report in the daemon log" sh -c "! grep -q 'Sanitizer' '$LOG'"
 ok "pid file removed" test ! -e "$S/provd.pid"
+
+# --- privileged port as root, then drop to `user:` ---------------------------
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	skip "privilege drop: needs root and a 'nobody' user"
+	skip "privilege drop: needs root and a 'nobody' user"
+	skip "privilege drop: needs root and a 'nobody' user"
+else
+	LPORT=$(python3 -c 'import socket,random
+for p in random.sample(range(600, 1000), 400):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError: pass
+    finally: s.close()')
+	chmod 755 "$T"
+	printf 'user: nobody\n' >>"$S/provd.yaml"
+	chown -R nobody "$S"
+	"$PROVD" --state "$S" serve --http "127.0.0.1:$LPORT" --no-tftp 2>>"$LOG" &
+	DPID=$!
+	on_exit "kill -9 $DPID"
+	ok "privileged port $LPORT bound as root" wait_for 100 curl -sf "http://127.0.0.1:$LPORT/healthz"
+	is "then running as nobody" "$(ps -o user= -p "$DPID" | tr -d ' ')" "nobody"
+	is "and still serving files" "$(curl -s "http://127.0.0.1:$LPORT/boot/deb12/linux" | sha)" "$(sha <"$S/files/deb12/linux")"
+	kill -TERM "$DPID"
+	wait "$DPID"
+fi
 
 done_testing
