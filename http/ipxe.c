@@ -1,5 +1,5 @@
-/* ipxe: boot scripts over HTTP, rendered per request: /ipxe/<mac> and
- * /ipxe/default, /pxelinux.cfg/... (lpxelinux) and /grub/... (GRUB http). */
+/* ipxe: iPXE scripts over HTTP, rendered per request: /ipxe/<mac> and
+ * /ipxe/default. */
 #include "config.h"
 
 #include "http/serve.h"
@@ -9,14 +9,4 @@ int ipxe_handle(struct http_req *req, struct http_resp *resp, void *arg)
 	(void)req;
 	(void)arg;
 	return http_resp_error(resp, 503, "renderer not available yet");
-}
-
-int ipxe_pxelinux_handle(struct http_req *req, struct http_resp *resp, void *arg)
-{
-	return ipxe_handle(req, resp, arg);
-}
-
-int ipxe_grub_handle(struct http_req *req, struct http_resp *resp, void *arg)
-{
-	return ipxe_handle(req, resp, arg);
 }

@@ -15,10 +15,11 @@ int http_serve_routes_add(struct http_router *rt)
 		  .methods = HTTP_GET, .fn = autoinstall_handle },
 		{ .name = "ipxe", .pattern = "/ipxe/", .flags = HTTP_ROUTE_PREFIX,
 		  .methods = HTTP_GET, .fn = ipxe_handle },
+		/* lpxelinux and GRUB over HTTP: the rendered TFTP tree. */
 		{ .name = "pxelinux", .pattern = "/pxelinux.cfg/", .flags = HTTP_ROUTE_PREFIX,
-		  .methods = HTTP_GET, .fn = ipxe_pxelinux_handle },
+		  .methods = HTTP_GET, .fn = static_boot_handle, .arg = (void *)"tftp/pxelinux.cfg" },
 		{ .name = "grub", .pattern = "/grub/", .flags = HTTP_ROUTE_PREFIX,
-		  .methods = HTTP_GET, .fn = ipxe_grub_handle },
+		  .methods = HTTP_GET, .fn = static_boot_handle, .arg = (void *)"tftp/grub" },
 		{ .name = "healthz", .pattern = "/healthz", .flags = HTTP_ROUTE_NOLOG,
 		  .methods = HTTP_GET, .fn = static_healthz_handle },
 	};

@@ -5,16 +5,16 @@
 
 #include "http/route.h"
 
-/* static.c: GET/HEAD /boot/<distro>/<file> from <state>/files. */
+/* static.c: GET/HEAD /boot/<distro>/<file> from <state>/files; with arg
+ * "tftp/pxelinux.cfg" or "tftp/grub" (a folder under the state dir) the
+ * same for /pxelinux.cfg/ and /grub/. */
 int static_boot_handle(struct http_req *req, struct http_resp *resp, void *arg);
 /* static.c: GET /healthz. */
 int static_healthz_handle(struct http_req *req, struct http_resp *resp, void *arg);
 /* autoinstall.c: /autoinstall/{system,profile,mac}/NAME. */
 int autoinstall_handle(struct http_req *req, struct http_resp *resp, void *arg);
-/* ipxe.c: /ipxe/<mac>|default, /pxelinux.cfg/..., /grub/... */
+/* ipxe.c: /ipxe/<mac> and /ipxe/default. */
 int ipxe_handle(struct http_req *req, struct http_resp *resp, void *arg);
-int ipxe_pxelinux_handle(struct http_req *req, struct http_resp *resp, void *arg);
-int ipxe_grub_handle(struct http_req *req, struct http_resp *resp, void *arg);
 
 /* The system whose interface has IPv4 address ip (text), or NULL. For
  * attributing boot-file fetches in the event timeline. */

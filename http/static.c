@@ -1,6 +1,9 @@
 /* static: /boot/<distro>/<file> — kernels, initrds and other boot files
  * from <state>/files, sent with sendfile; conditional requests (ETag,
  * Last-Modified: RFC 9110 §13), a single byte range (RFC 9110 §14), HEAD.
+ * The same handler serves /pxelinux.cfg/ and /grub/ from the rendered TFTP
+ * tree (<state>/tftp/pxelinux.cfg, <state>/tftp/grub: route arg), so
+ * lpxelinux and GRUB over HTTP see exactly what TFTP clients see.
  * Also /healthz.
  *
  * Mapping: /boot/REST is <state>/files/REST, opened below <state>/files
@@ -23,6 +26,7 @@
 
 #include "http/path.h"
 #include "http/serve.h"
+#include "provd/base/strparse.h"
 #include "provd/core/events.h"
 #include "provd/core/model.h"
 #include "provd/core/snapshot.h"
@@ -216,9 +220,9 @@ static char *distro_alias(const struct snapshot *snap, const char *rest)
 	return NULL;
 }
 
-static int open_boot_file(struct http_req *req, int *fd_out)
+static int open_boot_file(struct http_req *req, const char *sub, int *fd_out)
 {
-	char *alias = distro_alias(req->snap, req->rest);
+	char *alias = strcmp(sub, "files") == 0 ? distro_alias(req->snap, req->rest) : NULL;
 	char root[4096];
 	int rootfd, fd;
 
@@ -231,7 +235,7 @@ static int open_boot_file(struct http_req *req, int *fd_out)
 		}
 		/* Fall through: the files/ tree may still have it. */
 	}
-	if ((size_t)snprintf(root, sizeof(root), "%s/files", req->state_dir) >= sizeof(root))
+	if ((size_t)snprintf(root, sizeof(root), "%s/%s", req->state_dir, sub) >= sizeof(root))
 		return -ENAMETOOLONG;
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -251,12 +255,14 @@ int static_boot_handle(struct http_req *req, struct http_resp *resp, void *arg)
 	uint64_t off = 0, len, size;
 	struct stat st;
 	bool ranged = false;
+	const char *sub = arg ? arg : "files";
+	const char *mac = NULL;
+	char macbuf[18];
 	int fd = -1, r;
 
-	(void)arg;
 	if (!*req->rest || req->rest[strlen(req->rest) - 1] == '/')
 		return http_resp_error(resp, 404, "no file named");
-	r = open_boot_file(req, &fd);
+	r = open_boot_file(req, sub, &fd);
 	if (r < 0) {
 		/* Symlinks out of files/ (ELOOP) and directories look like
 		 * absent files to the client; the log says why. */
@@ -348,8 +354,16 @@ done:
 
 	/* Timeline: first bytes of a file (not every range piece). */
 	if (req->method == HTTP_GET && off == 0) {
-		const struct system *sys = serve_system_by_ip(req->snap, req->client);
-		events_append(req->state_dir, sys ? sys->name : NULL, NULL, EVENT_BOOT_FILE,
+		const struct system *sys = NULL;
+		/* pxelinux.cfg/01-<mac> names its machine (pxelinux's ARP-type
+		 * prefix 01 = Ethernet); anything else by the client address. */
+		if (strncmp(req->rest, "01-", 3) == 0 && mac_normalise(req->rest + 3, macbuf) == 0) {
+			mac = macbuf;
+			sys = snapshot_system_by_mac(req->snap, mac);
+		}
+		if (!sys)
+			sys = serve_system_by_ip(req->snap, req->client);
+		events_append(req->state_dir, sys ? sys->name : NULL, mac, EVENT_BOOT_FILE,
 			      req->path);
 	}
 	return 0;

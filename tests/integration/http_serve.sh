@@ -48,7 +48,7 @@ gen_changed() { [ "$(gen)" != "$1" ]; }
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 sha() { sha256sum | cut -d' ' -f1; }
 
-plan 54
+plan 57
 
 # --no-watch: reloads below must come from SIGHUP, not from inotify.
 ok "daemon starts and answers /healthz" start_daemon --no-watch
@@ -86,6 +86,14 @@ is "If-Modified-Since in 2001: 200" "$(status -H 'If-Modified-Since: Mon, 01 Jan
 is "missing file: 404" "$(status "$URL/boot/deb12/nope")" "404"
 is "unknown route: 404" "$(status "$URL/nothing-here")" "404"
 is "POST to /boot: 405" "$(status -X POST "$URL/boot/deb12/linux")" "405"
+
+# --- the TFTP tree over HTTP (lpxelinux, GRUB http) ---------------------------
+mkdir -p "$S/tftp/pxelinux.cfg" "$S/tftp/grub"
+printf 'DEFAULT local\n' >"$S/tftp/pxelinux.cfg/01-52-54-00-aa-bb-01"
+printf 'set timeout=1\n' >"$S/tftp/grub/grub.cfg"
+is "/pxelinux.cfg/01-<mac> from the TFTP tree" "$(curl -s "$URL/pxelinux.cfg/01-52-54-00-aa-bb-01")" "DEFAULT local"
+is "/grub/grub.cfg from the TFTP tree" "$(curl -s "$URL/grub/grub.cfg")" "set timeout=1"
+is "/pxelinux.cfg/ missing file: 404" "$(status "$URL/pxelinux.cfg/C0A80001")" "404"
 
 # --- traversal ------------------------------------------------------------
 for p in "/boot/../provd.yaml" "/boot/deb12/../../provd.yaml" "/boot/%2e%2e/provd.yaml" \
