@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "provd/base/fsutil.h"
+#include "provd/base/sha256.h"
 #include "provd/base/strparse.h"
 #include "provd/cmd/cli_obj.h"
 #include "provd/core/objjson.h"
@@ -319,6 +320,7 @@ int cli_obj_edit(struct cli *c, enum obj_kind kind, int argc, char **argv)
 	const char *tmpdir = getenv("TMPDIR");
 	char *orig = NULL, *text = NULL, *tmp = NULL;
 	size_t olen = 0, len = 0;
+	char orig_sha[65];
 	int r = one_name(noun, "edit", "edit NAME", argc, argv, &name), fd, rc = EXIT_FAIL;
 
 	if (r < 0) {
@@ -330,6 +332,8 @@ int cli_obj_edit(struct cli *c, enum obj_kind kind, int argc, char **argv)
 	if (r > 0)
 		return r;
 	r = store_read_yaml(c->state_dir, kind, name, &orig, &olen);
+	if (r == 0)
+		sha256_hex(orig, olen, orig_sha);
 	if (r < 0) {
 		if (r == -ENOENT || r == -EINVAL)
 			fprintf(stderr, "error: no %s named '%s'\n  hint: `provd %s list` shows them\n",
@@ -374,9 +378,15 @@ int cli_obj_edit(struct cli *c, enum obj_kind kind, int argc, char **argv)
 			rc = EXIT_OK;
 			goto out;
 		}
-		r = store_put_yaml(c->state_dir, kind, name, text, len, STORE_REPLACE, &d, &c->snap);
+		/* Only over the version we opened: an edit never silently
+		 * undoes someone else's change made meanwhile. */
+		r = store_replace_if(c->state_dir, kind, name, orig_sha, text, len, &d, &c->snap);
 		cli_print_diags(&d);
 		diags_clear(&d);
+		if (r == -ESTALE) {
+			fprintf(stderr, "provd: your version is kept in %s\n", tmp);
+			goto out_nounlink;
+		}
 		if (r == 0) {
 			if (!c->json)
 				printf("saved %s %s\n", noun, name);

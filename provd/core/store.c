@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "provd/base/fsutil.h"
+#include "provd/base/sha256.h"
 #include "provd/base/strparse.h"
 
 char *store_obj_path(const char *state_dir, enum obj_kind kind, const char *name)
@@ -70,7 +71,7 @@ static void no_such(struct diags *d, enum obj_kind kind, const char *name)
  * remove). */
 static int commit_locked(const char *state_dir, enum obj_kind kind, const char *name,
 			 const char *text, size_t len, enum store_mode mode,
-			 struct diags *d, struct snapshot **snap_out)
+			 const char *expect_sha256, struct diags *d, struct snapshot **snap_out)
 {
 	char *path = NULL, *dir = NULL;
 	struct snapshot *s = NULL;
@@ -101,6 +102,24 @@ static int commit_locked(const char *state_dir, enum obj_kind kind, const char *
 		no_such(d, kind, name);
 		r = -ENOENT;
 		goto out;
+	}
+	if (expect_sha256 && exists) {
+		char *cur = NULL;
+		size_t clen = 0;
+		char hex[65];
+		r = fs_read_file(path, STORE_OBJ_MAX, &cur, &clen);
+		if (r < 0) {
+			diags_add(d, path, 0, 0, NULL, "cannot read: %s", err_str(r));
+			goto out;
+		}
+		sha256_hex(cur, clen, hex);
+		free(cur);
+		if (strcmp(hex, expect_sha256) != 0) {
+			diags_add(d, path, 0, 0, "re-read it and apply your change again",
+				  "%s '%s' was changed by someone else meanwhile", obj_kind_name(kind), name);
+			r = -ESTALE;
+			goto out;
+		}
 	}
 	s = snapshot_load_with(state_dir, kind, name, text, len, d);
 	if (!s) {
@@ -158,7 +177,32 @@ int store_put_yaml(const char *state_dir, enum obj_kind kind, const char *name,
 			  "cannot lock the state: %s", err_str(fd));
 		return fd;
 	}
-	r = commit_locked(state_dir, kind, name, text, len, mode, d, snap_out);
+	r = commit_locked(state_dir, kind, name, text, len, mode, NULL, d, snap_out);
+	store_unlock(fd);
+	return r;
+}
+
+int store_replace_if(const char *state_dir, enum obj_kind kind, const char *name,
+		     const char *expect_sha256, const char *text, size_t len,
+		     struct diags *d, struct snapshot **snap_out)
+{
+	int fd, r;
+
+	if (snap_out)
+		*snap_out = NULL;
+	if (!text || !expect_sha256)
+		return -EINVAL;
+	if (len > STORE_OBJ_MAX) {
+		diags_add(d, NULL, 0, 0, "object files are limited to 1 MiB", "object too large");
+		return -EFBIG;
+	}
+	fd = store_lock(state_dir);
+	if (fd < 0) {
+		diags_add(d, state_dir, 0, 0, "run `provd init` first, or check --state",
+			  "cannot lock the state: %s", err_str(fd));
+		return fd;
+	}
+	r = commit_locked(state_dir, kind, name, text, len, STORE_REPLACE, expect_sha256, d, snap_out);
 	store_unlock(fd);
 	return r;
 }
@@ -233,7 +277,7 @@ int store_update(const char *state_dir, enum obj_kind kind, const char *name,
 		r = -ENOMEM;
 		goto out;
 	}
-	r = commit_locked(state_dir, kind, name, out, olen, STORE_REPLACE, d, snap_out);
+	r = commit_locked(state_dir, kind, name, out, olen, STORE_REPLACE, NULL, d, snap_out);
 out:
 	if (r > 0)
 		r = 0;
@@ -274,7 +318,7 @@ int store_remove(const char *state_dir, enum obj_kind kind, const char *name,
 			  "cannot lock the state: %s", err_str(fd));
 		return fd;
 	}
-	r = commit_locked(state_dir, kind, name, NULL, 0, STORE_REPLACE, d, snap_out);
+	r = commit_locked(state_dir, kind, name, NULL, 0, STORE_REPLACE, NULL, d, snap_out);
 	store_unlock(fd);
 	return r;
 }

@@ -34,6 +34,14 @@ int store_put_yaml(const char *state_dir, enum obj_kind kind, const char *name,
 		   const char *text, size_t len, enum store_mode mode,
 		   struct diags *d, struct snapshot **snap_out);
 
+/* As store_put_yaml(..., STORE_REPLACE, ...), but only while the object's
+ * file still has the content whose hex sha256 is expect_sha256 (struct
+ * obj.sha256, also usable as an ETag): if someone changed it meanwhile,
+ * -ESTALE and nothing is written. For `edit` and HTTP If-Match. */
+int store_replace_if(const char *state_dir, enum obj_kind kind, const char *name,
+		     const char *expect_sha256, const char *text, size_t len,
+		     struct diags *d, struct snapshot **snap_out);
+
 /* Write an object built in memory (serialised with model_obj_to_yaml). The
  * name is o's name. */
 int store_put(const char *state_dir, const struct obj *o, enum store_mode mode,

@@ -100,6 +100,21 @@ is "edit took effect" "$(p system show web1 --json | jq .netboot)" false
 ok "edit keeps comments" grep -q '# turned off by the test' "$S/systems/web1.yaml"
 is "no changes is fine" "$(EDITOR=true p system edit web1)" "no changes to system web1"
 
+cat >"$T/racing-editor" <<EOF
+#!/bin/sh
+# Someone else changes the object while our editor is open.
+sed -i 's/^pxe_just_once: true\$/pxe_just_once: false/' "$S/systems/web1.yaml"
+echo "comment: mine" >>"\$1"
+EOF
+chmod +x "$T/racing-editor"
+err=$(EDITOR="$T/racing-editor" p system edit web1 2>&1)
+is "edit over a concurrent change is refused" "$?" 1
+echo "$err" | grep -q "was changed by someone else meanwhile" && pass "stale edit says why" || { fail "stale edit says why"; diag "$err"; }
+kept=$(echo "$err" | sed -n 's/^provd: your version is kept in //p')
+ok "stale edit keeps the admin's version" grep -q "comment: mine" "$kept"
+rm -f "$kept"
+is "the other change survived" "$(p system show web1 --json | jq -c '[.pxe_just_once, .comment]')" '[false,null]'
+
 # --- check reports every error with its position ---
 cp "$S/profiles/web.yaml" "$T/web.yaml.bak"
 printf 'parent: base\nvm:\n  vcpus: lots\nmeta:\n  bad-key: 1\n' >"$S/profiles/web.yaml"

@@ -295,6 +295,25 @@ static void test_store_validated_writes(void **state)
 	tree_hash(dir, after);
 	assert_string_equal(before, after);	/* byte for byte */
 
+	/* Compare-and-swap: only over the version we read. */
+	{
+		char *cur = NULL, hex[65];
+		size_t clen = 0;
+		const char *v2 = "profile: p\ninterfaces: [52:54:00:00:00:01]\ncomment: v2\n";
+		const char *v3 = "profile: p\ninterfaces: [52:54:00:00:00:01]\ncomment: v3\n";
+		assert_int_equal(store_read_yaml(dir, OBJ_SYSTEM, "s1", &cur, &clen), 0);
+		sha256_hex(cur, clen, hex);
+		assert_int_equal(store_replace_if(dir, OBJ_SYSTEM, "s1", hex, v2, strlen(v2), &d, NULL), 0);
+		/* the same expectation again is now stale */
+		assert_int_equal(store_replace_if(dir, OBJ_SYSTEM, "s1", hex, v3, strlen(v3), &d, NULL), -ESTALE);
+		assert_true(has_diag(&d, "systems/s1.yaml", 0, 0, "changed by someone else"));
+		diags_clear(&d);
+		free(cur);
+		assert_int_equal(store_read_yaml(dir, OBJ_SYSTEM, "s1", &cur, &clen), 0);
+		assert_string_equal(cur, v2);
+		free(cur);
+	}
+
 	/* Update under the lock, then remove. */
 	assert_int_equal(store_system_set_netboot(dir, "s1", false, &d, &s), 0);
 	assert_false(snapshot_system(s, "s1")->netboot);
