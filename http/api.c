@@ -263,6 +263,7 @@ static int api_show(struct http_req *req, struct http_resp *resp, enum obj_kind 
 {
 	const struct obj *o = snapshot_obj(req->snap, kind, name);
 	const char *res = http_req_query(req, "resolved");
+	const char *inm;
 	char etag[70];
 	json_t *j;
 
@@ -283,10 +284,16 @@ static int api_show(struct http_req *req, struct http_resp *resp, enum obj_kind 
 		resolved_free(rv);
 		return api_send_json(resp, 200, j);
 	}
-	j = obj_json(o);
 	snprintf(etag, sizeof(etag), "\"%s\"", o->sha256);
 	http_resp_header(resp, "ETag", etag);
-	return api_send_json(resp, 200, j);
+	/* RFC 9110 §13.1.2: a client polling an object gets 304 while it is
+	 * unchanged. */
+	inm = http_req_header(req, "If-None-Match");
+	if (inm && (strcmp(inm, etag) == 0 || strcmp(inm, "*") == 0)) {
+		http_resp_status(resp, 304);
+		return 0;
+	}
+	return api_send_json(resp, 200, obj_json(o));
 }
 
 static void send_obj_after_write(struct http_req *req, struct http_resp *resp,

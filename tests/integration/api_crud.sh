@@ -30,6 +30,7 @@ is "GET show: 200" "$(curl -s -o "$out/body" -w '%{http_code}' "$U/systems/web1"
 is "netboot defaults to true" "$(jget .netboot)" "true"
 etag=$(curl -s -D - -o /dev/null "$U/systems/web1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 ok "GET show has an ETag" test -n "$etag"
+is "If-None-Match with the ETag: 304" "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$U/systems/web1")" 304
 is "unknown object: 404" "$(curl -s -o /dev/null -w '%{http_code}' "$U/systems/nope")" 404
 
 # ---- bad bodies change nothing ----
