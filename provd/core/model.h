@@ -155,6 +155,12 @@ struct obj {
 		struct system system;
 	} u;
 	char sha256[65];	/* hex digest of the file content (ETags, change detection) */
+	/* Private to snapshot.c: reference count of the snapshots sharing
+	 * this object, and the identity of the file it was loaded from, so
+	 * snapshot_reload() can reuse objects whose file did not change. */
+	int refs;
+	uint64_t f_ino, f_size;
+	int64_t f_mtime_ns, f_ctime_ns;
 };
 
 /* Parse one object from YAML text. name is the object's name (from the file

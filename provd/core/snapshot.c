@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,8 +153,11 @@ static void snapshot_free(struct snapshot *s)
 	if (!s)
 		return;
 	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
-		for (size_t i = 0; i < s->objs[k].n; i++)
-			model_obj_free(s->objs[k].v[i]);
+		for (size_t i = 0; i < s->objs[k].n; i++) {
+			struct obj *o = s->objs[k].v[i];
+			if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) == 0)
+				model_obj_free(o);
+		}
 		free(s->objs[k].v);
 		htab_free(&s->names[k]);
 	}
@@ -188,8 +192,73 @@ static int objvec_push(struct objvec *v, struct obj *o)
 		v->v = nv;
 		v->cap = ncap;
 	}
+	__atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);
 	v->v[v->n++] = o;
 	return 0;
+}
+
+/* Read an object file with the identity of what was read (fstat of the same
+ * fd, so no rename can slip in between). */
+static int read_obj_file(int dfd, const char *name, char **text, size_t *len, struct stat *st)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC), r = 0;
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (st->st_size > OBJ_FILE_MAX) {
+		r = -EFBIG;
+		goto out;
+	}
+	buf = malloc((size_t)st->st_size + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (n < (size_t)st->st_size) {
+		ssize_t k = read(fd, buf + n, (size_t)st->st_size - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (k == 0)
+			break;	/* shrank meanwhile: parse what is there */
+		n += (size_t)k;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	buf = NULL;
+	*len = n;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+static bool same_file(const struct obj *o, const struct stat *st)
+{
+	return o->f_ino == (uint64_t)st->st_ino && o->f_size == (uint64_t)st->st_size &&
+	       o->f_mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec &&
+	       o->f_ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+static void stamp(struct obj *o, const struct stat *st)
+{
+	o->f_ino = (uint64_t)st->st_ino;
+	o->f_size = (uint64_t)st->st_size;
+	o->f_mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	o->f_ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 }
 
 static int cmp_obj(const void *a, const void *b)
@@ -199,8 +268,8 @@ static int cmp_obj(const void *a, const void *b)
 
 /* Load one folder. Parse errors are collected in d and counted in *bad;
  * only system errors (ENOMEM) are returned. */
-static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
-		     struct diags *d, size_t *bad)
+static int load_kind(struct snapshot *s, const struct snapshot *old, enum obj_kind kind,
+		     const char *skip, struct diags *d, size_t *bad)
 {
 	char *dirpath = path_join(s->state_dir, obj_kind_dir(kind));
 	DIR *dir = NULL;
@@ -223,6 +292,7 @@ static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
 		size_t n = strlen(de->d_name);
 		char name[NAME_MAX_LEN * 4 + 8], *path = NULL, *text = NULL;
 		struct obj *o = NULL;
+		struct stat fst;
 		size_t len = 0;
 
 		/* Only NAME.yaml; temp files of atomic writes and editor
@@ -239,11 +309,20 @@ static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
 		name[n - 5] = '\0';
 		if (skip && strcmp(name, skip) == 0)
 			continue;
+		if (old) {
+			struct obj *prev = (struct obj *)htab_get(&old->names[kind], name);
+			struct stat st;
+			if (prev && fstatat(dirfd(dir), de->d_name, &st, 0) == 0 && same_file(prev, &st)) {
+				if ((r = objvec_push(&s->objs[kind], prev)) < 0)
+					goto out;
+				continue;
+			}
+		}
 		if (asprintf(&path, "%s/%s", dirpath, de->d_name) < 0) {
 			r = -ENOMEM;
 			goto out;
 		}
-		r = fs_read_file(path, OBJ_FILE_MAX, &text, &len);
+		r = read_obj_file(dirfd(dir), de->d_name, &text, &len, &fst);
 		if (r == -ENOENT) {	/* removed while we listed */
 			free(path);
 			r = 0;
@@ -268,6 +347,7 @@ static int load_kind(struct snapshot *s, enum obj_kind kind, const char *skip,
 			r = 0;
 			continue;
 		}
+		stamp(o, &fst);
 		if ((r = objvec_push(&s->objs[kind], o)) < 0) {
 			model_obj_free(o);
 			goto out;
@@ -436,7 +516,8 @@ out:
 	free(up);
 }
 
-static struct snapshot *load(const char *state_dir, enum obj_kind wkind, const char *wname,
+static struct snapshot *load(const char *state_dir, const struct snapshot *old,
+			     enum obj_kind wkind, const char *wname,
 			     const char *text, size_t len, bool with, struct diags *d)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
@@ -462,7 +543,7 @@ static struct snapshot *load(const char *state_dir, enum obj_kind wkind, const c
 		r = 0;
 	}
 	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
-		r = load_kind(s, (enum obj_kind)k, with && (int)wkind == k ? wname : NULL, d, &bad);
+		r = load_kind(s, old, (enum obj_kind)k, with && (int)wkind == k ? wname : NULL, d, &bad);
 		if (r < 0)
 			goto fail;
 	}
@@ -519,7 +600,12 @@ fail:
 
 struct snapshot *snapshot_load(const char *state_dir, struct diags *d)
 {
-	return load(state_dir, OBJ_DISTRO, NULL, NULL, 0, false, d);
+	return load(state_dir, NULL, OBJ_DISTRO, NULL, NULL, 0, false, d);
+}
+
+struct snapshot *snapshot_reload(const struct snapshot *old, struct diags *d)
+{
+	return load(old->state_dir, old, OBJ_DISTRO, NULL, NULL, 0, false, d);
 }
 
 struct snapshot *snapshot_load_with(const char *state_dir, enum obj_kind kind,
@@ -530,7 +616,7 @@ struct snapshot *snapshot_load_with(const char *state_dir, enum obj_kind kind,
 		errno = EINVAL;
 		return NULL;
 	}
-	return load(state_dir, kind, name, text, len, true, d);
+	return load(state_dir, NULL, kind, name, text, len, true, d);
 }
 
 const char *snapshot_state_dir(const struct snapshot *s)

@@ -38,6 +38,12 @@ struct snapshot *snapshot_load_with(const char *state_dir, enum obj_kind kind,
 				    const char *name, const char *text, size_t len,
 				    struct diags *d);
 
+/* As snapshot_load, reusing the already-parsed objects of old (a snapshot of
+ * the same state_dir) whose files did not change (same inode, size, mtime and
+ * ctime): the daemon's reload after one change costs a directory scan and the
+ * O(n) cross checks instead of parsing every file. */
+struct snapshot *snapshot_reload(const struct snapshot *old, struct diags *d);
+
 struct snapshot *snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s);	/* NULL-safe */
 

@@ -242,6 +242,61 @@ static void test_lookups(void **state)
 	free(dir);
 }
 
+static void test_reload_reuses_unchanged(void **state)
+{
+	char *dir = base_state();
+	struct diags d = { 0 };
+	struct snapshot *s1, *s2, *s3;
+	const struct system *a1, *b1;
+	char *p;
+	FILE *f;
+
+	put(dir, "systems/a.yaml", "profile: p\ninterfaces: [52:54:00:00:00:01]\n");
+	put(dir, "systems/b.yaml", "profile: p\ninterfaces: [52:54:00:00:00:02]\n");
+	put(dir, "systems/c.yaml", "profile: p\ninterfaces: [52:54:00:00:00:03]\n");
+	s1 = snapshot_load(dir, &d);
+	assert_non_null(s1);
+	a1 = snapshot_system(s1, "a");
+	b1 = snapshot_system(s1, "b");
+
+	/* b rewritten in place with the same size (only mtime/ctime tell),
+	 * c removed, e added. */
+	p = path_join(dir, "systems/b.yaml");
+	f = fopen(p, "r+");
+	assert_non_null(f);
+	fputs("profile: p\ninterfaces: [52:54:00:00:00:04]\n", f);
+	fclose(f);
+	free(p);
+	p = path_join(dir, "systems/c.yaml");
+	unlink(p);
+	free(p);
+	put(dir, "systems/e.yaml", "profile: p\ninterfaces: [52:54:00:00:00:05]\n");
+
+	s2 = snapshot_reload(s1, &d);
+	assert_non_null(s2);
+	assert_ptr_equal(snapshot_system(s2, "a"), a1);		/* shared, not re-parsed */
+	assert_ptr_not_equal(snapshot_system(s2, "b"), b1);	/* re-parsed */
+	assert_string_equal(snapshot_system(s2, "b")->interfaces[0].mac, "52:54:00:00:00:04");
+	assert_null(snapshot_system(s2, "c"));
+	assert_non_null(snapshot_system(s2, "e"));
+	assert_string_equal(snapshot_system_by_mac(s2, "52:54:00:00:00:04")->name, "b");
+	assert_null(snapshot_system_by_mac(s2, "52:54:00:00:00:02"));
+	/* The old snapshot is untouched and can go first. */
+	assert_string_equal(snapshot_system(s1, "b")->interfaces[0].mac, "52:54:00:00:00:02");
+	snapshot_unref(s1);
+	assert_string_equal(snapshot_system(s2, "a")->profile, "p");
+
+	/* A reload that finds an invalid state fails like a load. */
+	put(dir, "systems/f.yaml", "profile: p\ninterfaces: [52:54:00:00:00:05]\n");
+	s3 = snapshot_reload(s2, &d);
+	assert_null(s3);
+	assert_true(has_diag(&d, "systems/f.yaml", 2, 14, "duplicate MAC"));
+	diags_clear(&d);
+	snapshot_unref(s2);
+	rmrf(dir);
+	free(dir);
+}
+
 /* Hash of every file under dir (names and contents), ignoring .lock. */
 static void tree_hash(const char *dir, char out[65])
 {
@@ -581,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_cross_object_errors),
 		cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_reload_reuses_unchanged),
 		cmocka_unit_test(test_store_validated_writes),
 		cmocka_unit_test(test_store_put_obj),
 		cmocka_unit_test(test_concurrent_writers),
