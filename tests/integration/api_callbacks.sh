@@ -76,7 +76,9 @@ is "API timeline agrees" "$(curl -s "$U/systems/once/events" | jq -r '[.events[]
 is "events carry the MAC" "$(curl -s "$U/events?system=once&kind=install-done&limit=1" | jq -r '.events[0].mac')" "$mac"
 ok "provd system show prints the timeline" bash -c "'$PROVD' --state '$st' system show once | grep -q install-done"
 curl -s -o /dev/null "$H/pxelinux.cfg/$pxe_name"
-ok "HTTP boot file served is an event" test "$(curl -s "$U/events?mac=$mac&kind=boot-file" | jq '.events | length')" -ge 1
+ok "pxelinux config served over HTTP is an event for the MAC" test "$(curl -s "$U/events?mac=$mac&kind=boot-file" | jq '.events | length')" -ge 1
+is "kernel over HTTP: 200" "$(curl -s -o /dev/null -w '%{http_code}' "$H/boot/deb12/linux")" 200
+ok "kernel served is an event" test "$(curl -s "$U/events?kind=boot-file" | jq '[.events[] | select(.detail | contains("deb12/linux"))] | length')" -ge 1
 
 # ---- metrics ----
 ok "callbacks counted by route and status" test "$(metric 'provd_http_requests_total{route="callback",status="403"}')" -ge 3
