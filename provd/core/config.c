@@ -351,7 +351,10 @@ static void apt_consider(struct apt_pick *pk, const char *uri, const char *suite
 /* One-line format: deb [opts] URI SUITE [COMPONENT...] */
 static void apt_parse_list(struct apt_pick *pk, char *text)
 {
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+	char *lsave = NULL;
+
+	/* strtok_r: config loads may run on several daemon threads. */
+	for (char *line = strtok_r(text, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
 		char *save = NULL, *w, *uri, *suite;
 		char *hash = strchr(line, '#');
 		if (hash)

@@ -63,9 +63,7 @@ static int yp_next(struct yparse *y, yaml_event_t *ev)
 static int node_push(struct ynode *parent, struct ynode *child, size_t *cap)
 {
 	size_t need = parent->type == YNODE_MAP ? 2 * parent->n + 2 : parent->n + 1;
-	size_t used = parent->type == YNODE_MAP ? 2 * parent->n : parent->n;
 
-	(void)used;
 	if (need > *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 		struct ynode **nv;
