@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "provd/base/buf.h"
+#include "provd/base/log.h"
 #include "provd/base/netaddr.h"
 #include "provd/base/sha256.h"
 #include "provd/base/strparse.h"
@@ -752,8 +753,11 @@ int model_obj_parse(enum obj_kind kind, const char *name, const char *file,
 	b.file = *obj_file_slot(o);
 	sha256_hex(text, len, o->sha256);
 	if (!name_valid(name)) {
+		char esc[4 * NAME_MAX_LEN + 8];
+		/* The name comes from a file name: escape it before printing. */
+		log_escape(esc, sizeof(esc), name, strlen(name));
 		diags_add(d, b.file, 0, 0, "names are 1-64 characters of letters, digits, '.', '_' and '-'",
-			  "'%s' is not a valid %s name", name, obj_kind_name(kind));
+			  "'%s' is not a valid %s name", esc, obj_kind_name(kind));
 		b.nerr++;
 	}
 	r = ynode_parse(text, len, b.file, d, &root);
