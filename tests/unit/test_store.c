@@ -297,6 +297,46 @@ static void test_reload_reuses_unchanged(void **state)
 	free(dir);
 }
 
+static void test_many_objects(void **state)
+{
+	char *dir = base_state();
+	struct diags d = { 0 };
+	struct snapshot *s;
+	char rel[64], text[128];
+
+	/* Enough files for the parallel loader; three broken ones must come
+	 * back in name order whatever the threads did. */
+	for (int i = 0; i < 1200; i++) {
+		snprintf(rel, sizeof(rel), "systems/s%04d.yaml", i);
+		if (i == 17 || i == 600 || i == 1111)
+			snprintf(text, sizeof(text), "profile: p\ninterfaces: [52:54:00:00:%02x:%02x]\ncolour: %d\n",
+				 i >> 8, i & 255, i);
+		else
+			snprintf(text, sizeof(text), "profile: p\ninterfaces: [52:54:00:00:%02x:%02x]\n",
+				 i >> 8, i & 255);
+		put(dir, rel, text);
+	}
+	assert_null(snapshot_load(dir, &d));
+	assert_int_equal(d.n, 3);
+	assert_non_null(strstr(d.v[0].file, "s0017.yaml"));
+	assert_non_null(strstr(d.v[1].file, "s0600.yaml"));
+	assert_non_null(strstr(d.v[2].file, "s1111.yaml"));
+	diags_clear(&d);
+	put(dir, "systems/s0017.yaml", "profile: p\ninterfaces: [52:54:00:00:00:11]\n");
+	put(dir, "systems/s0600.yaml", "profile: p\ninterfaces: [52:54:00:00:02:58]\n");
+	put(dir, "systems/s1111.yaml", "profile: p\ninterfaces: [52:54:00:00:04:57]\n");
+	s = snapshot_load(dir, &d);
+	if (!s)
+		diags_print(&d, stderr);
+	assert_non_null(s);
+	assert_int_equal(snapshot_count(s, OBJ_SYSTEM), 1200);
+	assert_string_equal(snapshot_system_by_mac(s, "52:54:00:00:04:57")->name, "s1111");
+	assert_string_equal(snapshot_system_at(s, 1199)->name, "s1199");
+	snapshot_unref(s);
+	rmrf(dir);
+	free(dir);
+}
+
 /* Hash of every file under dir (names and contents), ignoring .lock. */
 static void tree_hash(const char *dir, char out[65])
 {
@@ -637,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_reload_reuses_unchanged),
+		cmocka_unit_test(test_many_objects),
 		cmocka_unit_test(test_store_validated_writes),
 		cmocka_unit_test(test_store_put_obj),
 		cmocka_unit_test(test_concurrent_writers),
