@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,24 @@
 #define EVENTS_LIMIT_MAX 100000
 
 static struct http_api_hooks api_hooks;
+
+/* Writes from this process commit in the store's order (its flock), but
+ * each thread then installs its own new snapshot: without this mutex a
+ * slower thread could install an older snapshot over a newer one and the
+ * server would serve a state that is no longer on disk. Holding it from the
+ * store call until the snapshot is installed keeps install order == commit
+ * order. It costs no concurrency: the store serialises writes anyway. */
+static pthread_mutex_t api_write_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void api_write_lock(void)
+{
+	pthread_mutex_lock(&api_write_mutex);
+}
+
+void api_write_unlock(void)
+{
+	pthread_mutex_unlock(&api_write_mutex);
+}
 
 /* ---- responses ---- */
 
@@ -451,6 +470,7 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 	const char *im;
 	size_t ylen = 0;
 	unsigned ok_status = 200;
+	bool locked = false;
 	int r, rc = 0;
 
 	r = api_check_auth(req, resp);
@@ -460,6 +480,8 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 	if (req->method == HTTP_DELETE) {
 		snprintf(name, sizeof(name), "%s", name_in);
 		objpath = store_obj_path(req->state_dir, kind, name);
+		api_write_lock();
+		locked = true;
 		r = store_remove(req->state_dir, kind, name, &d, &snap);
 		if (r < 0) {
 			rc = send_diags(resp, r, &d, NULL, 0, objpath);
@@ -470,6 +492,8 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 			goto out;
 		}
 		api_committed(req, snap, kind, name);
+		api_write_unlock();
+		locked = false;
 		events_appendf(req->state_dir, kind == OBJ_SYSTEM ? name : NULL, NULL,
 			       EVENT_OBJECT_CHANGED, "%s %s removed via API from %s",
 			       obj_kind_name(kind), name, req->client ? req->client : "?");
@@ -509,6 +533,8 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 	if (req->method == HTTP_PATCH || (req->method == HTTP_PUT && im)) {
 		struct rmw w = { .kind = kind, .name = name, .body = body,
 				 .merge = req->method == HTTP_PATCH, .if_match = im };
+		api_write_lock();
+		locked = true;
 		r = store_update(req->state_dir, kind, name, rmw_apply, &w, &d, &snap);
 		if (r < 0) {
 			if (r == -ESTALE)
@@ -531,6 +557,8 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 			rc = send_diags(resp, -EINVAL, &d, NULL, 0, NULL);
 			goto out;
 		}
+		api_write_lock();
+		locked = true;
 		r = store_put_yaml(req->state_dir, kind, name, yaml, ylen,
 				   req->method == HTTP_POST ? STORE_CREATE : STORE_UPSERT, &d, &snap);
 		if (r < 0) {
@@ -545,6 +573,8 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 		ok_status = req->method == HTTP_POST || !existed ? 201 : 200;
 	}
 	api_committed(req, snap, kind, name);
+	api_write_unlock();
+	locked = false;
 	events_appendf(req->state_dir, kind == OBJ_SYSTEM ? name : NULL, NULL, EVENT_OBJECT_CHANGED,
 		       "%s %s %s via API from %s", obj_kind_name(kind), name,
 		       ok_status == 201 ? "created" : "updated", req->client ? req->client : "?");
@@ -555,6 +585,8 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 	}
 	send_obj_after_write(req, resp, snap, kind, name, ok_status);
 out:
+	if (locked)
+		api_write_unlock();
 	snapshot_unref(snap);
 	json_decref(body);
 	free(yaml);

@@ -25,6 +25,10 @@ int api_check_auth(struct http_req *req, struct http_resp *resp);
 void api_committed(struct http_req *req, struct snapshot *snap, enum obj_kind kind,
 		   const char *name);
 
+/* Held from a store write until its snapshot is installed (api.c says why). */
+void api_write_lock(void);
+void api_write_unlock(void);
+
 /* /api/v1/status/<system>/<phase> (callback.c). */
 int callback_handle(struct http_req *req, struct http_resp *resp, void *arg);
 

@@ -110,8 +110,10 @@ int callback_handle(struct http_req *req, struct http_resp *resp, void *arg)
 	log_info("callback %s: install %s (%s)", name, phase, detail);
 
 	if (strcmp(phase, "done") == 0 && sys->pxe_just_once && sys->netboot) {
+		api_write_lock();
 		r = store_system_set_netboot(req->state_dir, name, false, &d, &snap);
 		if (r < 0) {
+			api_write_unlock();
 			char *msg = d.n ? diag_format(&d.v[0]) : NULL;
 			log_err("callback %s: cannot turn netboot off: %s", name, msg ? msg : err_str(r));
 			r = api_send_error(resp, 500, "", NULL, "cannot turn netboot off: %s",
@@ -123,6 +125,7 @@ int callback_handle(struct http_req *req, struct http_resp *resp, void *arg)
 		/* The next PXE boot of this machine must get local boot: the
 		 * new snapshot goes to HTTP, TFTP and DHCP before we answer. */
 		api_committed(req, snap, OBJ_SYSTEM, name);
+		api_write_unlock();
 		snapshot_unref(snap);
 		netboot = false;
 		events_append(req->state_dir, name, mac, EVENT_NETBOOT_OFF,
