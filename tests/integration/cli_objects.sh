@@ -95,7 +95,8 @@ cat >"$T/editor" <<'EOF'
 sed -i 's/^netboot: true$/netboot: false  # turned off by the test/' "$1"
 EOF
 chmod +x "$T/editor"
-ok "edit through EDITOR" env EDITOR="$T/editor" "$PROVD" system edit web1
+edit_with() { EDITOR=$1 "$PROVD" system edit "$2" >/dev/null; }
+ok "edit through EDITOR" edit_with "$T/editor" web1
 is "edit took effect" "$(p system show web1 --json | jq .netboot)" false
 ok "edit keeps comments" grep -q '# turned off by the test' "$S/systems/web1.yaml"
 is "no changes is fine" "$(EDITOR=true p system edit web1)" "no changes to system web1"
@@ -114,6 +115,27 @@ kept=$(echo "$err" | sed -n 's/^provd: your version is kept in //p')
 ok "stale edit keeps the admin's version" grep -q "comment: mine" "$kept"
 rm -f "$kept"
 is "the other change survived" "$(p system show web1 --json | jq -c '[.pxe_just_once, .comment]')" '[false,null]'
+
+# On a terminal, a failed edit re-opens the editor (like visudo).
+if command -v script >/dev/null; then
+	cat >"$T/two-step-editor" <<EOF
+#!/bin/sh
+# First round: a mistake. Second round: fix it and change the comment.
+if [ -f "$T/round1" ]; then
+	sed -i -e '/^colour:/d' -e 's/^netboot: false.*/netboot: true/' "\$1"
+else
+	echo "colour: blue" >>"\$1"; touch "$T/round1"
+fi
+EOF
+	chmod +x "$T/two-step-editor"
+	out=$(printf 'e\n' | EDITOR="$T/two-step-editor" script -qec "'$PROVD' system edit web1" /dev/null 2>&1)
+	echo "$out" | grep -q "What now?" && echo "$out" | grep -q "saved system web1" \
+		&& pass "tty edit: error, re-open, save" || { fail "tty edit: error, re-open, save"; diag "$out"; }
+	is "tty edit took effect" "$(p system show web1 --json | jq .netboot)" true
+else
+	skip "script(1) not installed: no pseudo-terminal for the re-open test"
+	skip "script(1) not installed"
+fi
 
 # --- check reports every error with its position ---
 cp "$S/profiles/web.yaml" "$T/web.yaml.bak"
