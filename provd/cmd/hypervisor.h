@@ -1,0 +1,42 @@
+/* hypervisor: which VMM runs a build, and running QEMU as the fallback.
+ *
+ * `--hypervisor auto` picks the builtin VMM (kvm/) when /dev/kvm runs
+ * ordinary guests at useful speed and the builtin netboot firmware is
+ * available; otherwise qemu-system-x86_64 (KVM when usable, else TCG) with
+ * QEMU's own PXE firmware (iPXE). It says which it chose and why. */
+#ifndef PROVD_CMD_HYPERVISOR_H
+#define PROVD_CMD_HYPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum hv_kind { HV_BUILTIN, HV_QEMU };
+
+struct hv_choice {
+	enum hv_kind kind;
+	bool kvm;		/* qemu: -accel kvm (else tcg) */
+	char reason[256];	/* one sentence for the user */
+};
+
+/* Decide. want: "auto", "builtin", "qemu" (NULL = auto); accel: "kvm",
+ * "tcg" or NULL. 0, or -EINVAL with reason filled (e.g. builtin asked for
+ * but unusable). */
+int hv_choose(const char *want, const char *accel, struct hv_choice *out);
+
+/* What a netbooting VM needs. */
+struct hv_vm {
+	uint64_t memory_mib;
+	unsigned vcpus;
+	const char *disk;	/* raw image */
+	const char *mac;	/* lower-case colon form */
+	const char *boot_url;	/* DHCP boot file the firmware fetches (http://…/ipxe/<mac>) */
+	const char *console;	/* serial console log file */
+	const char *name;
+};
+
+/* Start the VM in the background (own process group); *pid on success. The
+ * VM exits when the guest reboots or powers off (-no-reboot). */
+int hv_qemu_start(const struct hv_choice *c, const struct hv_vm *vm, pid_t *pid);
+
+#endif
