@@ -16,6 +16,7 @@
 #include "provd/base/sha256.h"
 #include "provd/base/strparse.h"
 #include "provd/cmd/cli_obj.h"
+#include "provd/core/events.h"
 #include "provd/core/objjson.h"
 #include "provd/core/resolve.h"
 
@@ -251,6 +252,12 @@ int cli_obj_show(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		if (text)
 			fwrite(text, 1, len, stdout);
 		free(text);
+		if (kind == OBJ_SYSTEM) {
+			/* Where an install got to, without reading logs (DESIGN.md). */
+			printf("\nEvents:\n");
+			fflush(stdout);
+			events_print_timeline(c->state_dir, name, stdout);
+		}
 	}
 	snapshot_unref(s);
 	return rc;
