@@ -334,6 +334,66 @@ static bool event_matches(const struct event *e, const struct event_filter *f)
 	return sys_ok && mac_ok;
 }
 
+/* Cheap test before parsing a line: the log is written by events_append
+ * only, in jansson's compact form ("key":"value", no spaces), so a line that
+ * lacks "system":"NAME" cannot be NAME's. Values that JSON would escape are
+ * not prefiltered (the full match after parsing decides). Reading a full
+ * 8 MiB log for one system's timeline this way parses only its lines. */
+struct prefilter {
+	char sys[300], mac[40], kind[60];
+	bool any_of;
+};
+
+static bool plain_json_text(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+static void prefilter_init(struct prefilter *p, const struct event_filter *f)
+{
+	memset(p, 0, sizeof(*p));
+	if (!f)
+		return;
+	if (f->system && plain_json_text(f->system) && strlen(f->system) < 256)
+		snprintf(p->sys, sizeof(p->sys), "\"system\":\"%s\"", f->system);
+	/* MACs are stored normalised (lower case); compare case-insensitively
+	 * after parsing, so only prefilter an already-normalised one. */
+	if (f->mac && strlen(f->mac) == 17 && plain_json_text(f->mac)) {
+		bool lower = true;
+		for (const char *c = f->mac; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				lower = false;
+		if (lower)
+			snprintf(p->mac, sizeof(p->mac), "\"mac\":\"%s\"", f->mac);
+	}
+	if (f->kind && event_kind_valid(f->kind))
+		snprintf(p->kind, sizeof(p->kind), "\"kind\":\"%s\"", f->kind);
+	p->any_of = f->any_of && f->system && f->mac;
+	if (p->any_of && (!p->sys[0] || !p->mac[0]))
+		p->sys[0] = p->mac[0] = '\0';	/* OR needs both to be exact */
+}
+
+static bool has(const char *line, size_t n, const char *needle)
+{
+	return memmem(line, n, needle, strlen(needle)) != NULL;
+}
+
+static bool prefilter_pass(const struct prefilter *p, const char *line, size_t n)
+{
+	if (p->kind[0] && !has(line, n, p->kind))
+		return false;
+	if (p->any_of)
+		return !p->sys[0] || has(line, n, p->sys) || has(line, n, p->mac);
+	if (p->sys[0] && !has(line, n, p->sys))
+		return false;
+	if (p->mac[0] && !has(line, n, p->mac))
+		return false;
+	return true;
+}
+
 /* A ring of the newest `limit` events, or a growing array when limit is 0. */
 struct collect {
 	struct event_list *l;
@@ -366,6 +426,7 @@ static int collect_push(struct collect *c, struct event *e)
 static int read_one(const char *path, const struct event_filter *f, struct collect *c)
 {
 	char *data = NULL, *p, *end;
+	struct prefilter pf;
 	size_t len = 0;
 	int r = fs_read_file(path, EVENTS_READ_MAX, &data, &len);
 
@@ -373,6 +434,7 @@ static int read_one(const char *path, const struct event_filter *f, struct colle
 		return 0;
 	if (r < 0)
 		return r;
+	prefilter_init(&pf, f);
 	end = data + len;
 	for (p = data; p < end;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -384,6 +446,10 @@ static int read_one(const char *path, const struct event_filter *f, struct colle
 		 * crash mid-line: skip it. */
 		if (!nl)
 			break;
+		if (!prefilter_pass(&pf, p, n)) {
+			p = nl + 1;
+			continue;
+		}
 		o = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
 		p = nl + 1;
 		if (!json_is_object(o)) {

@@ -104,6 +104,20 @@ static void test_append_read(void **state)
 	assert_int_equal(events_read(dir, &fany, &l), 0);
 	assert_int_equal(l.n, 2);
 	event_list_free(&l);
+	struct event_filter fand = { .system = "web1", .mac = "52:54:00:aa:bb:01" };
+	assert_int_equal(events_read(dir, &fand, &l), 0);
+	assert_int_equal(l.n, 1);
+	event_list_free(&l);
+	struct event_filter fsk = { .system = "web1", .kind = EVENT_BOOT_FILE };
+	assert_int_equal(events_read(dir, &fsk, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].detail, "/boot/deb12/linux");
+	event_list_free(&l);
+	/* A name that is a prefix of another matches only itself. */
+	struct event_filter fpre = { .system = "web" };
+	assert_int_equal(events_read(dir, &fpre, &l), 0);
+	assert_int_equal(l.n, 0);
+	event_list_free(&l);
 
 	/* since: strictly newer than the given time. */
 	assert_int_equal(events_read(dir, NULL, &l), 0);
@@ -166,6 +180,15 @@ static void test_hostile_text(void **state)
 	assert_true(strlen(l.v[0].detail) <= EVENT_DETAIL_MAX);
 	assert_string_equal(l.v[1].system, "bad??utf8");
 	assert_string_equal(l.v[1].detail, "line\nbreak \xc3\xa9");
+	event_list_free(&l);
+	/* Filters on values JSON escapes still match (no prefilter then). */
+	struct event_filter f = { .system = "x\"y\n" };
+	assert_int_equal(events_read(dir, &f, &l), 0);
+	assert_int_equal(l.n, 1);
+	event_list_free(&l);
+	struct event_filter fa = { .system = "x\"y\n", .mac = "52:54:00:00:00:01", .any_of = true };
+	assert_int_equal(events_read(dir, &fa, &l), 0);
+	assert_int_equal(l.n, 1);
 	event_list_free(&l);
 }
 
