@@ -8,7 +8,7 @@
  * kickstart %post can report without any other credential. The token is in
  * the URL rather than a header precisely so that such one-liners work.
  *
- * Every accepted callback records an event. "done" on a system with
+ * Every accepted callback (GET or POST; HEAD only checks) records an event. "done" on a system with
  * pxe_just_once turns its netboot off through the store (atomic, under the
  * lock) and installs the new snapshot, so the machine's next PXE boot gets a
  * local-boot entry (pxelinux.cfg/01-<mac>, GRUB, iPXE) at once. A wrong or
@@ -100,6 +100,12 @@ int callback_handle(struct http_req *req, struct http_resp *resp, void *arg)
 
 	mac = sys->ninterfaces ? sys->interfaces[0].mac : NULL;
 	netboot = sys->netboot;
+	/* HEAD is safe by definition (RFC 9110 §9.2.1): a probe checks the URL
+	 * and token without recording anything or turning netboot off. GET
+	 * does act, on purpose: it is what `wget URL` in an installer sends. */
+	if (req->method == HTTP_HEAD)
+		return api_send_json(resp, 200, json_pack("{s:s,s:s,s:b}", "system", name,
+							  "phase", phase, "netboot", netboot));
 	detail[0] = '\0';
 	if (req->body && req->body_len)
 		snprintf(detail, sizeof(detail), "from %s: %s", req->client ? req->client : "?",

@@ -51,6 +51,10 @@ is "unknown system: 404" "$(cb GET ghost done "$(token_of ghost)")" 404
 is "unknown phase: 404" "$(cb GET once finished "$good")" 404
 is "PUT not allowed: 405" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$U/status/once/done?token=$good")" 405
 
+is "HEAD with the right token: 200" "$(curl -s -o /dev/null -w '%{http_code}' -I "$U/status/once/done?token=$good")" 200
+is "HEAD changes nothing" "$(sha256sum "$st/systems/once.yaml")" "$before"
+is "HEAD records nothing" "$(ncb once)" 0
+
 # ---- accepted callbacks ----
 is "start (GET, as wget would): 200" "$(cb GET once start "$good")" 200
 is "start keeps netboot" "$(jget .netboot)" "true"
