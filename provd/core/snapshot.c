@@ -106,6 +106,8 @@ struct snapshot {
 	/* Names of object files that exist but failed to load: references
 	 * to them are not reported again as dangling. Freed after loading. */
 	char **broken[OBJ_KIND_COUNT];
+	/* The object snapshot_load_with() put in (NULL otherwise). */
+	const struct obj *overlay;
 	size_t nbroken[OBJ_KIND_COUNT];
 };
 
@@ -598,19 +600,30 @@ static void validate(struct snapshot *s, struct diags *d, size_t *bad)
 	}
 
 	for (size_t i = 0; i < sv->n; i++) {
-		const struct system *sy = &sv->v[i]->u.system;
-		if (sy->profile && !snapshot_profile(s, sy->profile) && !is_broken(s, OBJ_PROFILE, sy->profile)) {
-			diags_add(d, sy->file, sy->profile_at.line, sy->profile_at.col,
+		const struct system *sy0 = &sv->v[i]->u.system;
+		if (sy0->profile && !snapshot_profile(s, sy0->profile) && !is_broken(s, OBJ_PROFILE, sy0->profile)) {
+			diags_add(d, sy0->file, sy0->profile_at.line, sy0->profile_at.col,
 				  "add the profile first, or fix the name; `provd profile list` shows them",
-				  "system '%s': no profile named '%s'", sy->name, sy->profile);
+				  "system '%s': no profile named '%s'", sy0->name, sy0->profile);
 			(*bad)++;
 		}
-		for (size_t j = 0; j < sy->ninterfaces; j++) {
+		for (size_t j = 0; j < sy0->ninterfaces; j++) {
+			const struct system *sy = sy0;
 			const struct iface *f = &sy->interfaces[j];
 			const struct system *other = htab_put(&s->macs, f->mac, sy);
 			if (other && other != sy) {
 				char hint[512];
 				const struct iface *of = NULL;
+				/* Blame the object being written, not the one
+				 * already on disk, whichever sorts first. */
+				if (s->overlay && s->overlay->kind == OBJ_SYSTEM && other == &s->overlay->u.system) {
+					const struct system *t = other;
+					for (size_t k = 0; k < t->ninterfaces; k++)
+						if (strcmp(t->interfaces[k].mac, f->mac) == 0)
+							f = &t->interfaces[k];
+					other = sy;
+					sy = t;
+				}
 				for (size_t k = 0; k < other->ninterfaces; k++)
 					if (strcmp(other->interfaces[k].mac, f->mac) == 0)
 						of = &other->interfaces[k];
@@ -675,6 +688,8 @@ static struct snapshot *load(const char *state_dir, const struct snapshot *old,
 		} else if ((r = objvec_push(&s->objs[wkind], o)) < 0) {
 			model_obj_free(o);
 			goto fail;
+		} else {
+			s->overlay = o;
 		}
 	}
 	for (int k = 0; k < OBJ_KIND_COUNT; k++) {

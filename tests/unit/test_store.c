@@ -374,6 +374,11 @@ static void test_store_validated_writes(void **state)
 	assert_null(s);
 	assert_true(has_diag(&d, "systems/s2.yaml", 3, 10, "duplicate MAC"));
 	diags_clear(&d);
+	/* The new object is blamed even when it sorts before the old one. */
+	assert_int_equal(store_put_yaml(dir, OBJ_SYSTEM, "a0", sys, strlen(sys), STORE_CREATE, &d, NULL), -EINVAL);
+	assert_true(has_diag(&d, "systems/a0.yaml", 3, 10, "duplicate MAC"));
+	assert_non_null(strstr(d.v[0].hint, "already used by system 's1'"));
+	diags_clear(&d);
 	/* dangling reference */
 	assert_int_equal(store_put_yaml(dir, OBJ_PROFILE, "q", "distro: zz\n", 11, STORE_CREATE, &d, NULL), -EINVAL);
 	/* syntax error in a replacement */
