@@ -509,6 +509,13 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 	}
 	if (!body_kind_ok(resp, body, kind, &rc))
 		goto out;
+	{
+		json_t *lim = apijson_check_limits(body);
+		if (lim) {
+			rc = api_send_json(resp, 422, lim);
+			goto out;
+		}
+	}
 	if (req->method == HTTP_POST) {
 		json_t *bn = json_object_get(body, "name");
 		if (!json_is_string(bn)) {

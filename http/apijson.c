@@ -289,40 +289,74 @@ static int emit_node(struct buf *b, const json_t *v, int indent, const char *ski
 /* YAML implicit keys are at most 1024 characters (YAML 1.1 §7.4.2; libyaml
  * enforces it), and no object field comes near; the store's YAML reader caps
  * scalars at YAML_MAX_SCALAR. Refuse both up front, with their path, rather
- * than write YAML that does not read back. */
-static bool keys_ok(const json_t *j, const char *path, struct diags *d, int depth)
+ * than write YAML that does not read back. Each problem goes to report(). */
+typedef void limit_report_fn(void *arg, const char *path, const char *msg);
+
+static bool limits_ok(const json_t *j, const char *path, int depth,
+		      limit_report_fn *report, void *arg)
 {
 	const char *k;
 	json_t *v;
 	size_t i;
-	char sub[512];
+	char sub[512], msg[128];
 	bool good = true;
 
 	if (depth > APIJSON_MAX_DEPTH + 1)
 		return true;
 	if (json_is_string(j) && json_string_length(j) > YAML_MAX_SCALAR) {
-		diags_add(d, NULL, 0, 0, NULL, "%s%svalue longer than %d bytes", path,
-			  *path ? ": " : "", YAML_MAX_SCALAR);
+		snprintf(msg, sizeof(msg), "value longer than %d bytes", YAML_MAX_SCALAR);
+		report(arg, path, msg);
 		return false;
 	}
 	if (json_is_object(j)) {
 		json_object_foreach((json_t *)j, k, v) {
 			if (strlen(k) > APIJSON_KEY_MAX) {
-				diags_add(d, NULL, 0, 0, NULL, "%s%skey longer than %d bytes",
-					  path, *path ? ": " : "", APIJSON_KEY_MAX);
+				snprintf(msg, sizeof(msg), "key longer than %d bytes", APIJSON_KEY_MAX);
+				report(arg, path, msg);
 				good = false;
 				continue;
 			}
 			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", k);
-			good &= keys_ok(v, sub, d, depth + 1);
+			good &= limits_ok(v, sub, depth + 1, report, arg);
 		}
 	} else if (json_is_array(j)) {
 		json_array_foreach(j, i, v) {
 			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-			good &= keys_ok(v, sub, d, depth + 1);
+			good &= limits_ok(v, sub, depth + 1, report, arg);
 		}
 	}
 	return good;
+}
+
+static void report_diag(void *arg, const char *path, const char *msg)
+{
+	diags_add(arg, NULL, 0, 0, NULL, "%s%s%s", path, *path ? ": " : "", msg);
+}
+
+static json_t *error_obj(const char *path, const char *msg, const char *hint);
+
+static void report_json(void *arg, const char *path, const char *msg)
+{
+	json_array_append_new(arg, error_obj(path, msg, NULL));
+}
+
+json_t *apijson_check_limits(const json_t *obj)
+{
+	json_t *arr = json_array(), *root;
+
+	if (!arr)
+		return NULL;
+	if (limits_ok(obj, "", 0, report_json, arr)) {
+		json_decref(arr);
+		return NULL;
+	}
+	root = json_object();
+	if (!root) {
+		json_decref(arr);
+		return NULL;
+	}
+	json_object_set_new(root, "errors", arr);
+	return root;
 }
 
 char *apijson_to_yaml(const json_t *obj, const char *skip_key, size_t *len,
@@ -335,7 +369,7 @@ char *apijson_to_yaml(const json_t *obj, const char *skip_key, size_t *len,
 		diags_add(d, NULL, 0, 0, NULL, "expected a JSON object");
 		return NULL;
 	}
-	if (!keys_ok(obj, "", d, 0))
+	if (!limits_ok(obj, "", 0, report_diag, d))
 		return NULL;
 	buf_init(&b, YAML_OUT_MAX);
 	r = emit_map(&b, obj, 0, false, skip_key);

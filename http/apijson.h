@@ -40,6 +40,11 @@ json_t *apijson_parse_body(const char *body, size_t len, struct diags *d);
 char *apijson_to_yaml(const json_t *obj, const char *skip_key, size_t *len,
 		      struct diags *d);
 
+/* Keys longer than APIJSON_KEY_MAX or strings longer than the store's YAML
+ * scalar cap, which YAML could not carry: NULL when there are none, else
+ * {"errors":[{"path":...,"message":...}]} (caller decrefs). */
+json_t *apijson_check_limits(const json_t *obj);
+
 /* YAML text -> JSON (caller decrefs); NULL with diagnostics in d when the text
  * does not parse. An empty document gives an empty object. */
 json_t *apijson_from_yaml(const char *text, size_t len, struct diags *d);

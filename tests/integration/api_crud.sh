@@ -53,6 +53,9 @@ is "wrong type: path" "$(jget '.errors[0].path')" "netboot"
 is "name mismatch: 400" "$(api PUT /systems/web1 '{"name":"other","profile":"web","interfaces":[{"mac":"52:54:00:aa:bb:01"}]}')" 400
 { printf '{"comment":"'; head -c 300000 /dev/zero | tr '\0' 'a'; printf '"}'; } >"$out/big.json"
 is "oversized body: 413" "$(api PUT /systems/web1 "@$out/big.json")" 413
+{ printf '{"comment":"'; head -c 70000 /dev/zero | tr '\0' 'a'; printf '"}'; } >"$out/long.json"
+is "value past the YAML scalar cap: 422" "$(api PATCH /systems/web1 "@$out/long.json")" 422
+is "value past the cap: path" "$(jget '.errors[0].path')" "comment"
 is "bad writes left the file alone" "$(sha256sum "$sysfile")" "$before"
 is "POST invalid name: 422" "$(api POST /systems '{"name":"../x","profile":"web","interfaces":[{"mac":"52:54:00:aa:bb:09"}]}')" 422
 ok "no file outside systems/" test ! -e "$st/x.yaml"

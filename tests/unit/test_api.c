@@ -160,6 +160,14 @@ static void test_long_key(void **state)
 	assert_null(apijson_to_yaml(j, NULL, &len, &d));
 	assert_non_null(strstr(d.v[0].msg, "comment: value longer"));
 	diags_clear(&d);
+	/* The API reports the same with field paths. */
+	json_t *e = apijson_check_limits(j);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(e, "errors"), 0), "path")), "comment");
+	json_decref(e);
+	json_object_del(j, "comment");
+	assert_null(apijson_check_limits(j));
 	json_decref(j);
 }
 
