@@ -53,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		diags_clear(&d);
 		return 0;
 	}
+	errs = apijson_check_limits(j);
+	json_decref(errs);
 	y = apijson_to_yaml(j, NULL, &ylen, &d);
 	if (y) {
 		back = apijson_from_yaml(y, ylen, &d);
