@@ -44,6 +44,7 @@
 #include "provd/base/netaddr.h"
 #include "provd/core/config.h"
 #include "provd/core/snapshot.h"
+#include "provd/core/store.h"
 
 #define RELOAD_DEBOUNCE_MS 150
 #define GRACE_POLL_MS 100
@@ -272,8 +273,13 @@ static void watch_config_again(struct daemon *dm)
 static int daemon_reload(struct daemon *dm, const char *why)
 {
 	struct diags d = { 0 };
-	struct snapshot *snap = snapshot_load(dm->o->state_dir, &d);
-	int r = 0;
+	struct snapshot *snap;
+	int r = 0, lock;
+
+	/* Load and install under the store's lock: an API write that commits
+	 * meanwhile installs its (newer) snapshot after ours, never before. */
+	lock = store_lock(dm->o->state_dir);
+	snap = snapshot_load(dm->o->state_dir, &d);
 
 	if (!snap) {
 		log_err("serve: reload (%s) refused: the state has %zu error(s); still serving the previous state",
@@ -287,6 +293,7 @@ static int daemon_reload(struct daemon *dm, const char *why)
 			 snapshot_count(snap, OBJ_SYSTEM));
 		snapshot_unref(snap);
 	}
+	store_unlock(lock);
 	diags_clear(&d);
 	watch_config_again(dm);
 	write_generation(dm);
