@@ -26,7 +26,7 @@ endif
 
 # The object CLI end to end (init, add/list/show/edit/remove, check).
 TESTS += tests/integration/cli_objects.sh
-EXTRA_DIST += tests/integration/cli_objects.sh
+EXTRA_DIST += tests/integration/cli_objects.sh bench/core/snapshot.sh
 
 # YAML object loader fuzz target: corpus replayed in `make check`.
 check_PROGRAMS += tests/fuzz/fuzz_yaml
