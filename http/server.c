@@ -470,7 +470,7 @@ int http_server_new(const struct http_server_opts *o, struct http_router *rt,
 	struct http_server *s;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = o->threads;
-	size_t header_max = o->header_max ? o->header_max : 16 * 1024;
+	size_t header_max = o->header_max ? o->header_max : 8 * 1024;
 	int r;
 
 	if (!threads)
@@ -519,7 +519,7 @@ int http_server_new(const struct http_server_opts *o, struct http_router *rt,
 		MHD_OPTION_CONNECTION_LIMIT, o->max_conns ? o->max_conns : 1024u,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_max,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 60u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, header_max + 16 * 1024,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, header_max + 8 * 1024,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_NOTIFY_CONNECTION, on_conn, s,

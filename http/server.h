@@ -33,7 +33,7 @@ struct http_server_opts {
 	unsigned max_conns;	/* 0: 1024 */
 	unsigned per_ip_max;	/* 0: unlimited */
 	unsigned timeout_s;	/* idle connection timeout; 0: 60 */
-	size_t header_max;	/* request line + headers; 0: 16 KiB (bigger: 431) */
+	size_t header_max;	/* request line + headers; 0: 8 KiB (bigger: 431) */
 	bool access_log;	/* one info line per request */
 };
 
