@@ -823,6 +823,46 @@ static bool yaml_word_special(const char *s)
 	return false;
 }
 
+/* One UTF-8 sequence at p: its length, or -1 when it is not valid UTF-8
+ * (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). */
+static int utf8_decode(const char *p, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	int n;
+	uint32_t v, min;
+
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	if ((u[0] & 0xe0) == 0xc0) {
+		n = 2; v = u[0] & 0x1f; min = 0x80;
+	} else if ((u[0] & 0xf0) == 0xe0) {
+		n = 3; v = u[0] & 0x0f; min = 0x800;
+	} else if ((u[0] & 0xf8) == 0xf0) {
+		n = 4; v = u[0] & 0x07; min = 0x10000;
+	} else {
+		return -1;
+	}
+	for (int i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return -1;
+		v = (v << 6) | (u[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return -1;
+	*cp = v;
+	return n;
+}
+
+/* What a YAML 1.1 stream may carry unescaped (libyaml's "printable"). */
+static bool yaml_printable(uint32_t c)
+{
+	return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
+	       (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c != 0xfeff) ||
+	       (c >= 0x10000 && c <= 0x10ffff);
+}
+
 /* Plain when unambiguous to any YAML 1.1/1.2 reader, else double-quoted. */
 static void yaml_scalar(struct buf *b, const char *s)
 {
@@ -845,18 +885,24 @@ static void yaml_scalar(struct buf *b, const char *s)
 		return;
 	}
 	buf_putc(b, '"');
-	for (const char *p = s; *p; p++) {
+	for (const char *p = s; *p;) {
 		unsigned char c = (unsigned char)*p;
+		uint32_t cp;
+		int n = utf8_decode(p, &cp);
 		if (c == '"' || c == '\\')
 			buf_printf(b, "\\%c", c);
 		else if (c == '\n')
 			buf_puts(b, "\\n");
 		else if (c == '\t')
 			buf_puts(b, "\\t");
-		else if (c < 0x20 || c == 0x7f)
+		else if (n < 0)	/* not UTF-8 (only from outside YAML): as a code point */
 			buf_printf(b, "\\x%02x", c);
+		else if (!yaml_printable(cp) || cp == 0xd || cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+			/* (line breaks would be folded inside quotes: escape them) */
+			buf_printf(b, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", cp);
 		else
-			buf_putc(b, (char)c);
+			buf_append(b, p, (size_t)n);
+		p += n < 0 ? 1 : n;
 	}
 	buf_putc(b, '"');
 }

@@ -277,6 +277,9 @@ static void test_roundtrip(void **state)
 		  "kernel_options: \"inst.stage2=hd:LABEL=x y=\\\"q\\\" -rhgb\"\n"
 		  "meta:\n  yes_word: \"yes\"\n  tab: \"a\\tb\"\n  colon: \"a: b # c\"\n"
 		  "comment: \"line\\nbreak\"\n");
+	/* Characters YAML folds or forbids raw come back escaped, unchanged. */
+	roundtrip(OBJ_DISTRO, "d",
+		  "kernel: k\ninitrd: i\ncomment: \"a\\rb\\Nc\\Ld\\Pe\\x81f\\u00e9g\\x7f \\U0001F600\"\n");
 	roundtrip(OBJ_PROFILE, "p",
 		  "parent: base\nkernel_options:\n  -quiet:\n  console: [tty0, ttyS0]\n"
 		  "meta:\n  e: []\n  n: ~\nvm:\n  memory: 512\n  disk_size: 1536M\n");
