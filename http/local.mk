@@ -21,6 +21,12 @@ tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
 tests_unit_test_loop_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_loop_LDADD = $(BASE_A) $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/unit/test_http_route
+TESTS += tests/unit/test_http_route
+tests_unit_test_http_route_SOURCES = tests/unit/test_http_route.c
+tests_unit_test_http_route_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_http_route_LDADD = libhttp.a $(BASE_A) $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_http_path
 TESTS += tests/unit/test_http_path
 tests_unit_test_http_path_SOURCES = tests/unit/test_http_path.c
