@@ -446,6 +446,33 @@ static bool body_kind_ok(struct http_resp *resp, json_t *body, enum obj_kind kin
 	return true;
 }
 
+/* A distro's kernel and initrd may be absolute paths when an admin adds
+ * them on the server (CLI), but through the API that would let a token
+ * holder make /boot/ serve any file the daemon can read. The API takes
+ * paths under <state>/files and URLs; an absolute path already in the
+ * object (set from the CLI) may be sent back unchanged. */
+static json_t *remote_paths_check(struct http_req *req, enum obj_kind kind, const char *name,
+				  const json_t *body)
+{
+	static const char *const keys[] = { "kernel", "initrd" };
+	const struct distro *cur;
+
+	if (kind != OBJ_DISTRO)
+		return NULL;
+	cur = snapshot_distro(req->snap, name);
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = json_string_value(json_object_get(body, keys[i]));
+		const char *now = cur ? (i == 0 ? cur->kernel : cur->initrd) : NULL;
+		if (!v || v[0] != '/' || (now && strcmp(now, v) == 0))
+			continue;
+		return apijson_error1(keys[i], "copy the file under <state>/files and give the path "
+				      "relative to it, or give an http(s):// URL; absolute paths "
+				      "can be set with `provd distro` on the server",
+				      "absolute paths are not accepted through the API");
+	}
+	return NULL;
+}
+
 static bool body_name_ok(struct http_resp *resp, const json_t *body, const char *name, int *rc)
 {
 	json_t *bn = json_object_get(body, "name");
@@ -533,6 +560,13 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 		snprintf(name, sizeof(name), "%s", name_in);
 		if (!body_name_ok(resp, body, name, &rc))
 			goto out;
+	}
+	{
+		json_t *bad = remote_paths_check(req, kind, name, body);
+		if (bad) {
+			rc = api_send_json(resp, 422, bad);
+			goto out;
+		}
 	}
 	objpath = store_obj_path(req->state_dir, kind, name);
 	im = if_match(req, im_buf);

@@ -24,6 +24,10 @@ ok "token file is mode 0600" test "$(stat -c %a "$st/api-token")" = 600
 is "POST distro: 201" "$(api POST /distros '{"name":"deb12","kernel":"deb12/linux","initrd":"deb12/initrd.gz","breed":"debian","kernel_options":{"quiet":null}}')" 201
 is "distro body echoes kernel" "$(jget .kernel)" "deb12/linux"
 ok "distro file written" test -s "$st/distros/deb12.yaml"
+is "absolute kernel path via API: 422" "$(api POST /distros '{"name":"evil","kernel":"/etc/shadow","initrd":"deb12/initrd.gz"}')" 422
+is "absolute path: error names the field" "$(jget '.errors[0].path')" "kernel"
+ok "absolute path: nothing written" test ! -e "$st/distros/evil.yaml"
+is "absolute initrd via PATCH: 422" "$(api PATCH /distros/deb12 '{"initrd":"/etc/passwd"}')" 422
 is "POST same distro again: 409" "$(api POST /distros '{"name":"deb12","kernel":"deb12/linux","initrd":"deb12/initrd.gz"}')" 409
 is "POST profile: 201" "$(api POST /profiles '{"name":"web","distro":"deb12","kernel_options":{"console":"ttyS0"},"meta":{"role":"web"}}')" 201
 is "POST system: 201" "$(api POST /systems '{"name":"web1","profile":"web","interfaces":[{"mac":"52-54-00-AA-BB-01","ip":"192.0.2.11"}]}')" 201
