@@ -423,66 +423,88 @@ static int collect_push(struct collect *c, struct event *e)
 	return 0;
 }
 
+/* One log line (without '\n') -> *e when it parses and matches f.
+ * Returns 1 (e filled: caller frees), 0 (skip), or -ENOMEM. */
+static int parse_line(const char *p, size_t n, const struct event_filter *f,
+		      const struct prefilter *pf, struct event *e)
+{
+	json_t *o;
+
+	memset(e, 0, sizeof(*e));
+	if (!prefilter_pass(pf, p, n))
+		return 0;
+	o = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return 0;
+	}
+	e->time = dup_field(o, "time");
+	e->kind = dup_field(o, "kind");
+	e->system = dup_field(o, "system");
+	e->mac = dup_field(o, "mac");
+	e->detail = dup_field(o, "detail");
+	json_decref(o);
+	if (!e->time || !e->kind) {
+		event_free(e);
+		return 0;
+	}
+	if (!e->detail && !(e->detail = strdup(""))) {
+		event_free(e);
+		return -ENOMEM;
+	}
+	if (!event_matches(e, f)) {
+		event_free(e);
+		return 0;
+	}
+	return 1;
+}
+
+/* Complete lines of data[0..len) into c; returns the bytes consumed (up to
+ * and including the last '\n') or -ENOMEM. A last line without '\n' is a
+ * write still in flight or a crash mid-line: left for the caller. */
+static ssize_t parse_lines(const char *data, size_t len, const struct event_filter *f,
+			   struct collect *c)
+{
+	const char *p = data, *end = data + len;
+	struct prefilter pf;
+
+	prefilter_init(&pf, f);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct event e;
+		int r;
+
+		if (!nl)
+			break;
+		r = parse_line(p, (size_t)(nl - p), f, &pf, &e);
+		p = nl + 1;
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		r = collect_push(c, &e);
+		if (r < 0) {
+			event_free(&e);
+			return r;
+		}
+	}
+	return p - data;
+}
+
 static int read_one(const char *path, const struct event_filter *f, struct collect *c)
 {
-	char *data = NULL, *p, *end;
-	struct prefilter pf;
+	char *data = NULL;
 	size_t len = 0;
+	ssize_t k;
 	int r = fs_read_file(path, EVENTS_READ_MAX, &data, &len);
 
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	prefilter_init(&pf, f);
-	end = data + len;
-	for (p = data; p < end;) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		json_t *o;
-		struct event e = { 0 };
-
-		/* A last line without '\n' is a write still in flight or a
-		 * crash mid-line: skip it. */
-		if (!nl)
-			break;
-		if (!prefilter_pass(&pf, p, n)) {
-			p = nl + 1;
-			continue;
-		}
-		o = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
-		p = nl + 1;
-		if (!json_is_object(o)) {
-			json_decref(o);
-			continue;
-		}
-		e.time = dup_field(o, "time");
-		e.kind = dup_field(o, "kind");
-		e.system = dup_field(o, "system");
-		e.mac = dup_field(o, "mac");
-		e.detail = dup_field(o, "detail");
-		json_decref(o);
-		if (!e.time || !e.kind) {
-			event_free(&e);
-			continue;
-		}
-		if (!e.detail && !(e.detail = strdup(""))) {
-			event_free(&e);
-			r = -ENOMEM;
-			break;
-		}
-		if (!event_matches(&e, f)) {
-			event_free(&e);
-			continue;
-		}
-		r = collect_push(c, &e);
-		if (r < 0) {
-			event_free(&e);
-			break;
-		}
-	}
+	k = parse_lines(data, len, f, c);
 	free(data);
-	return r;
+	return k < 0 ? (int)k : 0;
 }
 
 int events_read(const char *state_dir, const struct event_filter *f,
@@ -525,23 +547,25 @@ out:
 	return r;
 }
 
+void events_print_line(const struct event *e, FILE *f)
+{
+	char t[32];
+
+	/* "2026-11-22T11:40:00.123Z" -> "2026-11-22 11:40:00.123" */
+	snprintf(t, sizeof(t), "%s", e->time);
+	if (strlen(t) > 10 && t[10] == 'T')
+		t[10] = ' ';
+	if (t[0] && t[strlen(t) - 1] == 'Z')
+		t[strlen(t) - 1] = '\0';
+	fprintf(f, "%-23s  %-17s  %-12s  %-15s  %s\n", t, e->mac ? e->mac : "-",
+		e->system ? e->system : "-", e->kind, e->detail);
+}
+
 void events_print(const struct event_list *l, FILE *f)
 {
 	fprintf(f, "%-23s  %-17s  %-12s  %-15s  %s\n", "TIME", "MAC", "SYSTEM", "KIND", "DETAIL");
-	for (size_t i = 0; i < l->n; i++) {
-		const struct event *e = &l->v[i];
-		char t[32];
-
-		/* "2026-11-22T11:40:00.123Z" -> "2026-11-22 11:40:00.123" */
-		snprintf(t, sizeof(t), "%s", e->time);
-		if (strlen(t) > 10 && t[10] == 'T')
-			t[10] = ' ';
-		if (t[0] && t[strlen(t) - 1] == 'Z')
-			t[strlen(t) - 1] = '\0';
-		fprintf(f, "%-23s  %-17s  %-12s  %-15s  %s\n", t,
-			e->mac ? e->mac : "-", e->system ? e->system : "-",
-			e->kind, e->detail);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		events_print_line(&l->v[i], f);
 }
 
 int events_print_timeline(const char *state_dir, const char *system, FILE *f)
@@ -558,4 +582,131 @@ int events_print_timeline(const char *state_dir, const char *system, FILE *f)
 		events_print(&l, f);
 	event_list_free(&l);
 	return 0;
+}
+
+/* ---- following the live log (tail -F) ---- */
+
+#define FOLLOW_CHUNK 65536
+
+struct event_follow {
+	char *path;
+	int fd;			/* -1 until the log exists */
+	dev_t dev;
+	ino_t ino;
+	off_t off;		/* next byte to read */
+	char *pend;		/* an incomplete last line (a write in flight) */
+	size_t npend;
+};
+
+static void follow_attach(struct event_follow *fw, bool at_end)
+{
+	struct stat st;
+	int fd = open(fw->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
+	fw->fd = fd;
+	fw->dev = st.st_dev;
+	fw->ino = st.st_ino;
+	fw->off = at_end ? st.st_size : 0;
+	fw->npend = 0;
+}
+
+int events_follow_open(const char *state_dir, struct event_follow **out)
+{
+	struct event_follow *fw = calloc(1, sizeof(*fw));
+
+	if (!fw || !(fw->path = path_join(state_dir, EVENTS_LOG_NAME)) ||
+	    !(fw->pend = malloc(EVENT_LINE_MAX * 2))) {
+		events_follow_close(fw);
+		return -ENOMEM;
+	}
+	fw->fd = -1;
+	follow_attach(fw, true);
+	*out = fw;
+	return 0;
+}
+
+void events_follow_close(struct event_follow *fw)
+{
+	if (!fw)
+		return;
+	if (fw->fd >= 0)
+		close(fw->fd);
+	free(fw->path);
+	free(fw->pend);
+	free(fw);
+}
+
+/* Everything appended to fw->fd since the last read. */
+static int follow_drain(struct event_follow *fw, const struct event_filter *f,
+			struct collect *c)
+{
+	char *buf = malloc(EVENT_LINE_MAX * 2 + FOLLOW_CHUNK);
+	int r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k, used;
+		size_t have;
+
+		memcpy(buf, fw->pend, fw->npend);
+		k = pread(fw->fd, buf + fw->npend, FOLLOW_CHUNK, fw->off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			break;
+		}
+		if (k == 0)
+			break;
+		fw->off += k;
+		have = fw->npend + (size_t)k;
+		used = parse_lines(buf, have, f, c);
+		if (used < 0) {
+			r = (int)used;
+			break;
+		}
+		fw->npend = have - (size_t)used;
+		if (fw->npend > EVENT_LINE_MAX * 2)
+			fw->npend = 0;	/* not a line of ours: drop it */
+		memmove(fw->pend, buf + used, fw->npend);
+	}
+	free(buf);
+	return r;
+}
+
+int events_follow_read(struct event_follow *fw, const struct event_filter *f,
+		       struct event_list *out)
+{
+	struct collect c = { .l = out };
+	struct stat st;
+	int r = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (fw->fd < 0) {
+		follow_attach(fw, false);	/* created since: read it all */
+		if (fw->fd < 0)
+			return 0;
+	}
+	r = follow_drain(fw, f, &c);
+	/* Rotated (renamed to .1, a new file in its place)? The old file is
+	 * read to its end above; carry on at the start of the new one. */
+	if (r == 0 && stat(fw->path, &st) == 0 && (st.st_ino != fw->ino || st.st_dev != fw->dev)) {
+		r = follow_drain(fw, f, &c);	/* a writer that raced the rename */
+		close(fw->fd);
+		fw->fd = -1;
+		follow_attach(fw, false);
+		if (r == 0 && fw->fd >= 0)
+			r = follow_drain(fw, f, &c);
+	}
+	if (r < 0)
+		event_list_free(out);
+	return r;
 }

@@ -100,12 +100,25 @@ int events_read(const char *state_dir, const struct event_filter *f,
 		struct event_list *out);
 void event_list_free(struct event_list *l);
 
+/* Following the live log, like `tail -F`: open at the current end, then
+ * each events_follow_read() returns the events appended since (matching f;
+ * f may be NULL), across rotations and a log created later. Lines still being
+ * written are kept for the next call. Returns 0 or a negative errno; out is
+ * freed with event_list_free. */
+struct event_follow;
+int events_follow_open(const char *state_dir, struct event_follow **out);
+int events_follow_read(struct event_follow *fw, const struct event_filter *f,
+		       struct event_list *out);
+void events_follow_close(struct event_follow *fw);	/* NULL-safe */
+
 /* Print a system's timeline for `provd system show NAME` (and `provd events`):
  *   2026-11-22 11:40:00.123  52:54:00:12:34:56  boot-file       /boot/...
  * Prints "  (no events)" when there are none. Returns 0 or a negative errno. */
 int events_print_timeline(const char *state_dir, const char *system, FILE *f);
 /* Print a list in the same format, header line included. */
 void events_print(const struct event_list *l, FILE *f);
+/* One event in that format, no header. */
+void events_print_line(const struct event *e, FILE *f);
 
 /* Events recorded by this process since it started, by kind, for /metrics.
  * Calls fn once per known kind (zero counts included) and once for "other". */

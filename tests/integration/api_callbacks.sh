@@ -32,6 +32,11 @@ is "profile" "$(api POST /profiles '{"name":"web","distro":"deb12"}')" 201
 is "pxe_just_once system" "$(api POST /systems "{\"name\":\"once\",\"profile\":\"web\",\"pxe_just_once\":true,\"interfaces\":[{\"mac\":\"$mac\"}]}")" 201
 is "ordinary system" "$(api POST /systems '{"name":"keep","profile":"web","interfaces":[{"mac":"52:54:00:cc:dd:02"}]}')" 201
 
+# An admin watching the install live.
+"$PROVD" --state "$st" events --follow --json --system once >"$out/follow.jsonl" 2>"$out/follow.err" &
+follow_pid=$!
+on_exit "kill $follow_pid"
+
 good=$(token_of once)
 ok "token is 64 hex digits" grep -qx '[0-9a-f]\{64\}' <<<"$good"
 before=$(sha256sum "$st/systems/once.yaml")
@@ -85,6 +90,12 @@ curl -s -o /dev/null "$H/pxelinux.cfg/$pxe_name"
 ok "pxelinux config served over HTTP is an event for the MAC" test "$(curl -s "$U/events?mac=$mac&kind=boot-file" | jq '.events | length')" -ge 1
 is "kernel over HTTP: 200" "$(curl -s -o /dev/null -w '%{http_code}' "$H/boot/deb12/linux")" 200
 ok "kernel served is an event" test "$(curl -s "$U/events?kind=boot-file" | jq '[.events[] | select(.detail | contains("deb12/linux"))] | length')" -ge 1
+
+# ---- the live view saw it all, as it happened ----
+wait_for 30 grep -q netboot-off "$out/follow.jsonl"
+is "events --follow streamed the install" "$(jq -r 'select(.kind|startswith("install-") or .=="netboot-off") | .kind' "$out/follow.jsonl" | paste -sd, -)" "$kinds"
+kill -TERM "$follow_pid"; wait "$follow_pid"
+is "events --follow stops cleanly on SIGTERM" "$?" 0
 
 # ---- metrics ----
 ok "callbacks counted by route and status" test "$(metric 'provd_http_requests_total{route="callback",status="403"}')" -ge 3

@@ -317,6 +317,70 @@ static void test_concurrent(void **state)
 	event_list_free(&l);
 }
 
+/* events_follow: new events only, partial lines held back, a log created
+ * later, and a rotation (rename + new file) followed across. */
+static void test_follow(void **state)
+{
+	const char *dir = *state;
+	char *cur = path_join(dir, EVENTS_LOG_NAME), *old = path_join(dir, EVENTS_LOG_OLD_NAME);
+	struct event_follow *fw = NULL;
+	struct event_filter f = { .system = "s1" };
+	struct event_list l;
+	int fd;
+
+	assert_int_equal(events_follow_open(dir, &fw), 0);	/* no log yet */
+	assert_int_equal(events_follow_read(fw, NULL, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(events_append(dir, "s1", NULL, "k", "a"), 0);
+	assert_int_equal(events_append(dir, "s2", NULL, "k", "b"), 0);
+	assert_int_equal(events_follow_read(fw, &f, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].detail, "a");
+	event_list_free(&l);
+	assert_int_equal(events_follow_read(fw, NULL, &l), 0);
+	assert_int_equal(l.n, 0);	/* nothing new */
+
+	/* A line in flight is held back until its '\n' arrives. */
+	fd = open(cur, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	const char *part1 = "{\"time\":\"t\",\"system\":\"s1\",";
+	const char *part2 = "\"kind\":\"k\",\"detail\":\"c\"}\n";
+	assert_int_equal(write(fd, part1, strlen(part1)), (ssize_t)strlen(part1));
+	assert_int_equal(events_follow_read(fw, NULL, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(write(fd, part2, strlen(part2)), (ssize_t)strlen(part2));
+	close(fd);
+	assert_int_equal(events_follow_read(fw, &f, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].detail, "c");
+	event_list_free(&l);
+
+	/* Rotation: what landed in the old file before the rename, then the
+	 * new file from its start. */
+	assert_int_equal(events_append(dir, "s1", NULL, "k", "d"), 0);
+	assert_int_equal(rename(cur, old), 0);
+	assert_int_equal(events_append(dir, "s1", NULL, "k", "e"), 0);
+	assert_int_equal(events_follow_read(fw, &f, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].detail, "d");
+	assert_string_equal(l.v[1].detail, "e");
+	event_list_free(&l);
+	assert_int_equal(events_append(dir, "s1", NULL, "k", "f"), 0);
+	assert_int_equal(events_follow_read(fw, &f, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].detail, "f");
+	event_list_free(&l);
+	events_follow_close(fw);
+
+	/* Opened on an existing log: starts at its end. */
+	assert_int_equal(events_follow_open(dir, &fw), 0);
+	assert_int_equal(events_follow_read(fw, NULL, &l), 0);
+	assert_int_equal(l.n, 0);
+	events_follow_close(fw);
+	free(cur);
+	free(old);
+}
+
 struct count_arg {
 	uint64_t tick, other, boot;
 };
@@ -354,6 +418,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_log, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_rotation, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_follow, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_counts, setup_dir, teardown_dir),
 	};
 
