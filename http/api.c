@@ -582,6 +582,11 @@ static int api_write(struct http_req *req, struct http_resp *resp, enum obj_kind
 				rc = api_send_error(resp, 412, "", "GET the object again and retry with its ETag",
 						    "the %s changed since you read it (If-Match)",
 						    obj_kind_name(kind));
+			else if (r == -ENOENT && im)
+				/* RFC 9110 §13.1.1: If-Match on a missing
+				 * resource fails the precondition. */
+				rc = api_send_error(resp, 412, "", "PUT without If-Match to create it",
+						    "no %s '%s' (If-Match)", obj_kind_name(kind), name);
 			else if (w.pd.n)
 				rc = send_diags(resp, r, &w.pd, w.yaml, w.yaml_len, NULL);
 			else

@@ -74,6 +74,8 @@ is "key removed" "$(curl -s "$U/systems/web1" | jq -c .meta)" '{"b":"2"}'
 is "If-Match with a stale ETag: 412" "$(api PATCH /systems/web1 '{"meta":{"c":"3"}}' -H "If-Match: $etag")" 412
 cur=$(curl -s -D - -o /dev/null "$U/systems/web1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 is "If-Match with the current ETag: 200" "$(api PATCH /systems/web1 '{"meta":{"c":"3"}}' -H "If-Match: $cur")" 200
+is "If-Match on a missing object: 412" "$(api PUT /systems/ghost '{"profile":"web","interfaces":[{"mac":"52:54:00:aa:bb:0f"}]}' -H 'If-Match: *')" 412
+is "PATCH a missing object: 404" "$(api PATCH /systems/ghost '{"netboot":false}')" 404
 is "PUT creates: 201" "$(api PUT /systems/web2 '{"profile":"web","interfaces":[{"mac":"52:54:00:aa:bb:02"}]}')" 201
 is "duplicate MAC across systems: 422" "$(api PUT /systems/web3 '{"profile":"web","interfaces":[{"mac":"52:54:00:aa:bb:02"}]}')" 422
 ok "refused system not written" test ! -e "$st/systems/web3.yaml"
