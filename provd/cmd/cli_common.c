@@ -67,6 +67,32 @@ static const char *obj_name_of(const struct obj *o)
 	return "";
 }
 
+struct snapshot *cli_snapshot_view(struct cli *c, const char *focus_file, bool *valid)
+{
+	struct diags d = { 0 }, mine = { 0 };
+	struct snapshot *s = snapshot_load_lenient(c->state_dir, &d, valid);
+	size_t others = 0;
+
+	/* A read-only view still works on a partly broken state: print the
+	 * errors of the object asked about, count the rest. */
+	for (size_t i = 0; i < d.n; i++) {
+		const struct diag *g = &d.v[i];
+		if (focus_file && g->file && strcmp(g->file, focus_file) == 0)
+			diags_add(&mine, g->file, g->line, g->col, g->hint, "%s", g->msg);
+		else
+			others++;
+	}
+	cli_print_diags(&mine);
+	if (!s)
+		cli_print_diags(&d);
+	else if (others)
+		fprintf(stderr, "provd: warning: the state has %zu error%s elsewhere; showing what loaded "
+			"(`provd check` lists them)\n", others, others == 1 ? "" : "s");
+	diags_clear(&mine);
+	diags_clear(&d);
+	return s;
+}
+
 int cli_obj_write(struct cli *c, const struct obj *o, enum store_mode mode)
 {
 	struct diags d = { 0 };

@@ -52,6 +52,8 @@ int cli_obj_list(struct cli *c, enum obj_kind kind, int argc, char **argv)
 {
 	const char *noun = obj_kind_name(kind);
 	struct snapshot *s;
+	bool valid;
+	int rc;
 	size_t n;
 
 	if (cli_wants_help(argc, argv)) {
@@ -62,15 +64,16 @@ int cli_obj_list(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		cli_verb_usage(stderr, noun, "list [--json]", NULL);
 		return EXIT_USAGE;
 	}
-	if (!(s = cli_snapshot(c)))
+	if (!(s = cli_snapshot_view(c, NULL, &valid)))
 		return EXIT_FAIL;
+	rc = valid ? EXIT_OK : EXIT_FAIL;
 	n = snapshot_count(s, kind);
 	if (c->json) {
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < n; i++)
 			json_array_append_new(a, obj_to_json(snapshot_at(s, kind, i)));
 		snapshot_unref(s);
-		return print_json(a);
+		return print_json(a) == EXIT_OK ? rc : EXIT_FAIL;
 	}
 	switch (kind) {
 	case OBJ_DISTRO:
@@ -101,7 +104,7 @@ int cli_obj_list(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		break;
 	}
 	snapshot_unref(s);
-	return EXIT_OK;
+	return rc;
 }
 
 static void print_origin(const struct origin *o)
@@ -192,6 +195,8 @@ int cli_obj_show(struct cli *c, enum obj_kind kind, int argc, char **argv)
 	bool resolved = false;
 	struct snapshot *s;
 	const struct obj *o;
+	char *path;
+	bool valid;
 	int rc = EXIT_OK;
 	const char *usage = kind == OBJ_DISTRO ? "show NAME [--json]" : "show NAME [--resolved] [--json]";
 
@@ -217,11 +222,24 @@ int cli_obj_show(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		cli_verb_usage(stderr, noun, usage, NULL);
 		return EXIT_USAGE;
 	}
-	if (!(s = cli_snapshot(c)))
+	path = name_valid(name) ? store_obj_path(c->state_dir, kind, name) : NULL;
+	s = cli_snapshot_view(c, path, &valid);
+	free(path);
+	if (!s)
 		return EXIT_FAIL;
 	o = snapshot_obj(s, kind, name);
 	if (!o) {
-		fprintf(stderr, "error: no %s named '%s'\n  hint: `provd %s list` shows them\n", noun, name, noun);
+		char *text = NULL;
+		size_t len = 0;
+		/* A file that exists but does not load: its errors were just
+		 * printed; show it as it is. */
+		if (!resolved && !c->json && store_read_yaml(c->state_dir, kind, name, &text, &len) == 0) {
+			fwrite(text, 1, len, stdout);
+			free(text);
+		} else {
+			fprintf(stderr, "error: no %s named '%s'\n  hint: `provd %s list` shows them\n",
+				noun, name, noun);
+		}
 		snapshot_unref(s);
 		return EXIT_FAIL;
 	}
@@ -229,7 +247,8 @@ int cli_obj_show(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		struct resolved *r = NULL;
 		int e = kind == OBJ_SYSTEM ? resolve_system(s, name, &r) : resolve_profile(s, name, &r);
 		if (e < 0) {
-			fprintf(stderr, "provd: cannot resolve %s '%s': %s\n", noun, name, err_str(e));
+			fprintf(stderr, "provd: cannot resolve %s '%s': %s\n", noun, name,
+				e == -ENOENT ? "its chain of profiles and distro is broken (`provd check`)" : err_str(e));
 			rc = EXIT_FAIL;
 		} else if (c->json) {
 			rc = print_json(resolved_to_json(r));
@@ -260,6 +279,7 @@ int cli_obj_show(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		}
 	}
 	snapshot_unref(s);
+	(void)valid;	/* errors elsewhere were reported; this object is fine */
 	return rc;
 }
 

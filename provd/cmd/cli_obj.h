@@ -26,6 +26,10 @@ void cli_verb_usage(FILE *f, const char *noun, const char *usage, const char *he
 void cli_print_diags(const struct diags *d);
 /* Load the snapshot, printing diagnostics on failure (NULL). */
 struct snapshot *cli_snapshot(struct cli *c);
+/* Load leniently for list/show (snapshot_load_lenient): prints focus_file's
+ * errors in full and a count of the others; *valid false when there were
+ * any. NULL only on system errors. */
+struct snapshot *cli_snapshot_view(struct cli *c, const char *focus_file, bool *valid);
 /* Write an object (store_put), print diagnostics, run cli_after_change. */
 int cli_obj_write(struct cli *c, const struct obj *o, enum store_mode mode);
 

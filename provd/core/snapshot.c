@@ -109,6 +109,7 @@ struct snapshot {
 	/* The object snapshot_load_with() put in (NULL otherwise). */
 	const struct obj *overlay;
 	size_t nbroken[OBJ_KIND_COUNT];
+	bool invalid;		/* snapshot_load_lenient() with errors */
 };
 
 static void broken_add(struct snapshot *s, enum obj_kind k, const char *name)
@@ -643,7 +644,8 @@ out:
 
 static struct snapshot *load(const char *state_dir, const struct snapshot *old,
 			     enum obj_kind wkind, const char *wname,
-			     const char *text, size_t len, bool with, struct diags *d)
+			     const char *text, size_t len, bool with, bool lenient,
+			     struct diags *d)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
 	size_t bad = 0, nmacs = 0, before = d->n;
@@ -707,6 +709,11 @@ static struct snapshot *load(const char *state_dir, const struct snapshot *old,
 		goto fail;
 	validate(s, d, &bad);
 	broken_free(s);
+	if ((bad || d->n > before) && lenient && (s->cfg || config_parse(state_dir, "<defaults>",
+				NULL, 0, NULL, d, &s->cfg) == 0)) {
+		s->invalid = true;
+		return s;
+	}
 	if (bad || d->n > before) {
 		if (d->n == before)
 			diags_add(d, state_dir, 0, 0, NULL, "state is invalid");
@@ -725,12 +732,21 @@ fail:
 
 struct snapshot *snapshot_load(const char *state_dir, struct diags *d)
 {
-	return load(state_dir, NULL, OBJ_DISTRO, NULL, NULL, 0, false, d);
+	return load(state_dir, NULL, OBJ_DISTRO, NULL, NULL, 0, false, false, d);
+}
+
+struct snapshot *snapshot_load_lenient(const char *state_dir, struct diags *d, bool *valid)
+{
+	struct snapshot *s = load(state_dir, NULL, OBJ_DISTRO, NULL, NULL, 0, false, true, d);
+
+	if (valid)
+		*valid = s && !s->invalid;
+	return s;
 }
 
 struct snapshot *snapshot_reload(const struct snapshot *old, struct diags *d)
 {
-	return load(old->state_dir, old, OBJ_DISTRO, NULL, NULL, 0, false, d);
+	return load(old->state_dir, old, OBJ_DISTRO, NULL, NULL, 0, false, false, d);
 }
 
 struct snapshot *snapshot_load_with(const char *state_dir, enum obj_kind kind,
@@ -741,7 +757,7 @@ struct snapshot *snapshot_load_with(const char *state_dir, enum obj_kind kind,
 		errno = EINVAL;
 		return NULL;
 	}
-	return load(state_dir, NULL, kind, name, text, len, true, d);
+	return load(state_dir, NULL, kind, name, text, len, true, false, d);
 }
 
 const char *snapshot_state_dir(const struct snapshot *s)

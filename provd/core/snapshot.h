@@ -38,6 +38,14 @@ struct snapshot *snapshot_load_with(const char *state_dir, enum obj_kind kind,
 				    const char *name, const char *text, size_t len,
 				    struct diags *d);
 
+/* As snapshot_load, but when the state has errors (all still reported in d)
+ * return what did load, with *valid false: objects that failed to parse are
+ * missing, references may dangle (resolve_* then gives -ENOENT), a duplicate
+ * MAC maps to one of its systems. Only for read-only views of a partly
+ * broken state (`provd system list`); never serve or render from it. NULL
+ * only on system errors. */
+struct snapshot *snapshot_load_lenient(const char *state_dir, struct diags *d, bool *valid);
+
 /* As snapshot_load, reusing the already-parsed objects of old (a snapshot of
  * the same state_dir) whose files did not change (same inode, size, mtime and
  * ctime): the daemon's reload after one change costs a directory scan and the

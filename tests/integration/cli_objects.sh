@@ -145,6 +145,16 @@ is "check fails on a hand-broken file" "$?" 1
 echo "$out" | grep -q "web.yaml:3:10: error: vcpus: bad number 'lots'" && echo "$out" | grep -q "web.yaml:5:3: error: meta: bad key" \
 	&& pass "check lists every error" || { fail "check lists every error"; diag "$out"; }
 is "check --json" "$(p check --json | jq '.errors | length')" 2
+# Read-only views still work on the partly broken state.
+out=$(p system list 2>&1)
+is "list on a broken state fails" "$?" 1
+echo "$out" | grep -q "warning: the state has 2 errors elsewhere" && echo "$out" | grep -q "^web1 " \
+	&& pass "list warns and lists what loaded" || { fail "list warns and lists what loaded"; diag "$out"; }
+out=$(p profile show web 2>&1)
+is "show of the broken object fails" "$?" 1
+echo "$out" | grep -q "web.yaml:3:10: error: vcpus" && echo "$out" | grep -q "^  bad-key: 1" \
+	&& pass "show of the broken object prints its errors and its file" || { fail "show broken object"; diag "$out"; }
+is "show of a sound object still works" "$(p distro show deb12 --json 2>/dev/null | jq -r .name)" deb12
 cp "$T/web.yaml.bak" "$S/profiles/web.yaml"
 
 # --- concurrency: eight writers, nothing lost ---

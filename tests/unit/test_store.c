@@ -337,6 +337,47 @@ static void test_many_objects(void **state)
 	free(dir);
 }
 
+static void test_lenient_view(void **state)
+{
+	char *dir = base_state();
+	struct diags d = { 0 };
+	struct snapshot *s;
+	struct resolved *r = NULL;
+	bool valid = true;
+
+	put(dir, "profiles/brk.yaml", "distro: d\ncolour: red\n");
+	put(dir, "profiles/loop1.yaml", "parent: loop2\n");
+	put(dir, "profiles/loop2.yaml", "parent: loop1\n");
+	put(dir, "systems/a.yaml", "profile: brk\ninterfaces: [52:54:00:00:00:01]\n");
+	put(dir, "systems/b.yaml", "profile: p\ninterfaces: [52:54:00:00:00:02]\n");
+	put(dir, "systems/c.yaml", "profile: loop1\ninterfaces: [52:54:00:00:00:02]\n");
+	assert_null(snapshot_load(dir, &d));
+	diags_clear(&d);
+	s = snapshot_load_lenient(dir, &d, &valid);
+	assert_non_null(s);
+	assert_false(valid);
+	assert_int_equal(d.n, 3);	/* colour, cycle, duplicate MAC */
+	assert_null(snapshot_profile(s, "brk"));
+	assert_int_equal(snapshot_count(s, OBJ_SYSTEM), 3);
+	assert_int_equal(resolve_system(s, "a", &r), -ENOENT);	/* profile did not load */
+	assert_int_equal(resolve_system(s, "c", &r), -ENOENT);	/* cycle: guarded */
+	assert_int_equal(resolve_system(s, "b", &r), 0);
+	resolved_free(r);
+	assert_non_null(snapshot_config(s));
+	snapshot_unref(s);
+	diags_clear(&d);
+	/* On a sound state it is just a load. */
+	rmrf(dir);
+	free(dir);
+	dir = base_state();
+	s = snapshot_load_lenient(dir, &d, &valid);
+	assert_true(valid);
+	assert_int_equal(d.n, 0);
+	snapshot_unref(s);
+	rmrf(dir);
+	free(dir);
+}
+
 /* Hash of every file under dir (names and contents), ignoring .lock. */
 static void tree_hash(const char *dir, char out[65])
 {
@@ -683,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_reload_reuses_unchanged),
 		cmocka_unit_test(test_many_objects),
+		cmocka_unit_test(test_lenient_view),
 		cmocka_unit_test(test_store_validated_writes),
 		cmocka_unit_test(test_store_put_obj),
 		cmocka_unit_test(test_concurrent_writers),
