@@ -801,7 +801,8 @@ static int api_builds(struct http_req *req, struct http_resp *resp, const char *
 	}
 	if (dh)
 		closedir(dh);
-	qsort(ids, n, sizeof(*ids), cmp_str);
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), cmp_str);
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		if (arr)
