@@ -253,11 +253,46 @@ static json_t *obj_json(const struct obj *o)
 
 /* ---- collection handlers ---- */
 
+static bool want_resolved(struct http_req *req)
+{
+	const char *res = http_req_query(req, "resolved");
+
+	return res && (strcmp(res, "1") == 0 || strcmp(res, "true") == 0 || *res == '\0');
+}
+
+/* The resolved view of a profile or system as JSON; NULL on ENOMEM. */
+static json_t *resolved_json(const struct snapshot *snap, enum obj_kind kind, const char *name)
+{
+	struct resolved *rv = NULL;
+	json_t *j;
+	int r = kind == OBJ_PROFILE ? resolve_profile(snap, name, &rv) :
+				      resolve_system(snap, name, &rv);
+
+	if (r < 0)
+		return NULL;
+	j = resolved_to_json(rv);
+	resolved_free(rv);
+	return j;
+}
+
+static const char *obj_name(const struct obj *o)
+{
+	return o->kind == OBJ_DISTRO ? o->u.distro.name :
+	       o->kind == OBJ_PROFILE ? o->u.profile.name : o->u.system.name;
+}
+
 static int api_list(struct http_req *req, struct http_resp *resp, enum obj_kind kind)
 {
 	json_t *arr = json_array(), *root = json_object();
 	size_t n = snapshot_count(req->snap, kind);
+	bool resolved = want_resolved(req);
 
+	if (resolved && kind == OBJ_DISTRO) {
+		json_decref(arr);
+		json_decref(root);
+		return api_send_error(resp, 400, "", "resolved views exist for profiles and systems",
+				      "a distro has no inherited view");
+	}
 	if (!arr || !root) {
 		json_decref(arr);
 		json_decref(root);
@@ -265,7 +300,7 @@ static int api_list(struct http_req *req, struct http_resp *resp, enum obj_kind 
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct obj *o = snapshot_at(req->snap, kind, i);
-		json_t *j = obj_json(o);
+		json_t *j = resolved ? resolved_json(req->snap, kind, obj_name(o)) : obj_json(o);
 		if (!j) {
 			json_decref(arr);
 			json_decref(root);
@@ -281,27 +316,16 @@ static int api_show(struct http_req *req, struct http_resp *resp, enum obj_kind 
 		    const char *name)
 {
 	const struct obj *o = snapshot_obj(req->snap, kind, name);
-	const char *res = http_req_query(req, "resolved");
 	const char *inm;
 	char etag[70];
-	json_t *j;
 
 	if (!o)
 		return api_send_error(resp, 404, "", NULL, "no %s '%s'", obj_kind_name(kind), name);
-	if (res && (strcmp(res, "1") == 0 || strcmp(res, "true") == 0 || *res == '\0')) {
-		struct resolved *rv = NULL;
-		int r;
+	if (want_resolved(req)) {
 		if (kind == OBJ_DISTRO)
 			return api_send_error(resp, 400, "", "resolved views exist for profiles and systems",
 					      "a distro has no inherited view");
-		r = kind == OBJ_PROFILE ? resolve_profile(req->snap, name, &rv) :
-					  resolve_system(req->snap, name, &rv);
-		if (r < 0)
-			return r == -ENOENT ? api_send_error(resp, 404, "", NULL, "no %s '%s'",
-							     obj_kind_name(kind), name) : r;
-		j = resolved_to_json(rv);
-		resolved_free(rv);
-		return api_send_json(resp, 200, j);
+		return api_send_json(resp, 200, resolved_json(req->snap, kind, name));
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", o->sha256);
 	http_resp_header(resp, "ETag", etag);

@@ -86,6 +86,8 @@ is "resolved: distro" "$(jget .distro)" "deb12"
 is "resolved: inherited kernel" "$(jget .kernel.value)" "deb12/linux"
 is "resolved: merged options" "$(jget '.kernel_options | has("quiet") and has("console")')" "true"
 ok "resolved: origins" grep -q "deb12" <<<"$(jget '.kernel.from')"
+is "resolved list" "$(curl -s "$U/systems?resolved=1" | jq -r '[.systems[] | .name + ":" + .kernel.value] | join(",")')" "web1:deb12/linux,web2:deb12/linux"
+is "resolved list of distros: 400" "$(curl -s -o /dev/null -w '%{http_code}' "$U/distros?resolved=1")" 400
 is "resolved: same JSON as the CLI" "$(jq -S . "$out/body")" "$("$PROVD" --state "$st" system show web1 --resolved --json | jq -S .)"
 is "show: same JSON as the CLI" "$(curl -s "$U/systems/web1" | jq -S .)" "$("$PROVD" --state "$st" system show web1 --json | jq -S .)"
 # What GET returns can be PUT back unchanged.
