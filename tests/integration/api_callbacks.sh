@@ -8,6 +8,9 @@
 # `provd system show`) and the API; /metrics counts it.
 . "$top_srcdir/tests/integration/lib.sh"
 command -v openssl >/dev/null || skip_all "openssl not installed (scripts/setup installs it)"
+# No file watching: the served state after "done" must come from the
+# callback installing the store's new snapshot, not from a later reload.
+SERVE_ARGS=--no-watch
 . "$top_srcdir/tests/integration/api_lib.sh"
 
 mac=52:54:00:cc:dd:01
