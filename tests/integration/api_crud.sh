@@ -64,6 +64,14 @@ is "bad writes left the file alone" "$(sha256sum "$sysfile")" "$before"
 is "POST invalid name: 422" "$(api POST /systems '{"name":"../x","profile":"web","interfaces":[{"mac":"52:54:00:aa:bb:09"}]}')" 422
 ok "no file outside systems/" test ! -e "$st/x.yaml"
 
+# A hand-broken file elsewhere in the state blocks writes (the store
+# validates the whole state), and the error names that file and line.
+printf 'kernel: deb12/linux\ninitrd: deb12/initrd.gz\nbogus_key: 1\n' >"$st/distros/broken.yaml"
+is "write with another file broken: 422" "$(api PATCH /systems/web1 '{"meta":{"z":"1"}}')" 422
+ok "error names the broken file and line" grep -q 'broken.yaml:3' <<<"$(jget '.errors[].message')"
+rm -f "$st/distros/broken.yaml"
+is "writes work again once it is fixed" "$(api PATCH /systems/web1 '{"meta":{"z":null}}')" 200
+
 # ---- update ----
 is "PUT replace: 200" "$(api PUT /systems/web1 '{"profile":"web","netboot":false,"interfaces":[{"mac":"52:54:00:aa:bb:01","hostname":"web1"}],"meta":{"a":"1"}}')" 200
 is "PUT visible at once" "$(curl -s "$U/systems/web1" | jq -r .netboot)" "false"
