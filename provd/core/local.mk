@@ -50,3 +50,6 @@ tests_unit_test_events_SOURCES = tests/unit/test_events.c
 tests_unit_test_events_CFLAGS = $(CMOCKA_TEST_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_events_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
 endif
+
+# baseurl: the public base URL rendered into boot and answer files (lead).
+libprovd_core_a_SOURCES += provd/core/baseurl.c provd/core/baseurl.h
