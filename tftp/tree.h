@@ -1,0 +1,53 @@
+/* tree: <state>/tftp, the TFTP root that tftp-hpa's in.tftpd serves, kept
+ * current from a snapshot. Generated; never edited by hand.
+ *
+ *   pxelinux.0 lpxelinux.0 ldlinux.c32 menu.c32 ...  from the pxelinux and
+ *                                       syslinux-common packages (copied)
+ *   pxelinux.cfg/default                profile menu (render_pxelinux_default)
+ *   pxelinux.cfg/01-aa-bb-cc-dd-ee-ff   one per system interface
+ *   grubnetx64.efi                      Debian's signed GRUB netboot image
+ *   grub/grub.cfg                       dispatch on $net_default_mac, then menu
+ *   grub/grub.cfg-aa:bb:cc:dd:ee:ff     one per system interface
+ *   boot/<distro>/<file>                kernels and initrds, hard links into
+ *                                       <state>/files (same paths as HTTP /boot/)
+ *
+ * Updates are incremental: a file is written (atomically) only when its
+ * content differs, a link only when it points at another inode, and files
+ * nothing generates any more are removed. One system's change touches only
+ * that system's files (tftp_tree_update_system), so no `sync` is needed. */
+#ifndef PROVD_TFTP_TREE_H
+#define PROVD_TFTP_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "provd/base/err.h"
+
+struct snapshot;
+
+struct tftp_tree_stats {
+	size_t written;		/* files (re)written */
+	size_t unchanged;	/* files already current */
+	size_t removed;		/* stale files removed */
+	size_t linked;		/* boot files (re)linked */
+};
+
+/* Name of the GRUB netboot image in the tree (DHCP boot file for UEFI). */
+#define TFTP_GRUB_IMAGE "grubnetx64.efi"
+
+/* Full render of <state>/tftp from snap. base_url is what rendered boot
+ * files point installers at. Errors (missing loader packages, template
+ * errors) go into d; a failure leaves already-current files in place. */
+int tftp_tree_sync(struct snapshot *snap, const char *base_url,
+		   struct tftp_tree_stats *st, struct diags *d);
+/* Render only what belongs to one system (its pxelinux and GRUB files). When
+ * the system is gone from snap, or its MACs changed, old_snap (may be NULL)
+ * tells which files to remove. */
+int tftp_tree_update_system(struct snapshot *snap, struct snapshot *old_snap,
+			    const char *name, const char *base_url,
+			    struct tftp_tree_stats *st, struct diags *d);
+
+/* The pxelinux.cfg file name for a MAC ("01-aa-bb-cc-dd-ee-ff"). */
+void tftp_pxelinux_name(const char *mac, char out[21]);
+
+#endif
