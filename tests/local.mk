@@ -7,3 +7,7 @@
 # sources also build as libFuzzer binaries (tests/fuzz/libfuzzer_NAME).
 FUZZ_REPLAY_SRC = tests/fuzz/replay.c
 EXTRA_DIST += tests/integration/lib.sh tests/fuzz/corpus tests/data
+
+# CLI import (lead).
+TESTS += tests/integration/cli_import.sh
+EXTRA_DIST += tests/integration/cli_import.sh

@@ -62,7 +62,7 @@ static int parse_build_opts(int argc, char **argv, struct build_opts *o, bool ne
 	uint64_t v;
 	int ch;
 
-	optind = 1;
+	optind = 0;	/* 0: full re-init, so GNU getopt permutes again after main's "+" */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p': o->profile = optarg; break;

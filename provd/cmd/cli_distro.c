@@ -146,7 +146,7 @@ static int distro_remove(struct cli *c, int argc, char **argv)
 static const struct cli_verb verbs[] = {
 	{ "add", distro_add, add_usage, "add a distro (kernel + initrd)" },
 	/* import: provd/cmd/cli_import.c (tftp team) fills this line: */
-	/* { "import", cli_distro_import, "import NAME --from DIR|URL", "import a distro tree" }, */
+	{ "import", cli_distro_import, "import NAME --from DIR|URL", "import a distro tree" },
 	{ "list", distro_list, "list", "list distros" },
 	{ "show", distro_show, "show NAME", "print a distro" },
 	{ "edit", distro_edit, "edit NAME", "edit a distro in $EDITOR" },
