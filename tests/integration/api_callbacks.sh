@@ -47,7 +47,7 @@ pxe_before=$(pxecfg)
 ok "pxelinux config served before install" test -n "$pxe_before"
 boots_local() { grep -qi '^[[:space:]]*localboot' <<<"$1"; }
 not() { ! "$@"; }
-ok "pxelinux config does not boot locally yet" not boots_local "$pxe_before"
+ok "pxelinux config boots the installer kernel" grep -q 'deb12/linux' <<<"$pxe_before"
 
 # ---- refused callbacks change nothing ----
 is "done, wrong token: 403" "$(cb GET once done "${good%?}0")" 403
@@ -79,6 +79,7 @@ ok "netboot off on disk" grep -q '^netboot: false' "$st/systems/once.yaml"
 pxe_after=$(pxecfg)
 ok "pxelinux config changed" test "$pxe_after" != "$pxe_before"
 ok "pxelinux config now boots the local disk" boots_local "$pxe_after"
+ok "pxelinux config no longer loads the installer" not grep -q 'deb12/linux' <<<"$pxe_after"
 is "done again: 200, idempotent" "$(cb GET once done "$good")" 200
 is "done on an ordinary system: netboot stays on" "$(cb GET keep done "$(token_of keep)")" 200
 is "ordinary system still netboots" "$(curl -s "$U/systems/keep" | jq -r .netboot)" "true"
