@@ -11,3 +11,6 @@ EXTRA_DIST += tests/integration/lib.sh tests/fuzz/corpus tests/data
 # CLI import (lead).
 TESTS += tests/integration/cli_import.sh
 EXTRA_DIST += tests/integration/cli_import.sh
+
+# Guest test initramfs (busybox + virtio modules of the installed kernel).
+EXTRA_DIST += tests/guest/mkinitramfs.sh tests/guest/init
