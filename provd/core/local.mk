@@ -53,3 +53,14 @@ endif
 
 # baseurl: the public base URL rendered into boot and answer files (lead).
 libprovd_core_a_SOURCES += provd/core/baseurl.c provd/core/baseurl.h
+
+# tmpl: template language (values, compiler, evaluator) (lead).
+libprovd_core_a_SOURCES += provd/core/tval.c provd/core/tval.h \
+	provd/core/tmpl.c provd/core/tmpl.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_tmpl
+TESTS += tests/unit/test_tmpl
+tests_unit_test_tmpl_SOURCES = tests/unit/test_tmpl.c
+tests_unit_test_tmpl_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_tmpl_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+endif
