@@ -16,6 +16,9 @@
 #include "provd/core/events.h"
 #include "provd/core/model.h"
 #include "provd/core/snapshot.h"
+#include "provd/core/render.h"
+#include "provd/core/tmpl.h"
+#include "provd/base/buf.h"
 
 enum ai_kind { AI_SYSTEM, AI_PROFILE };
 
@@ -25,12 +28,26 @@ enum ai_kind { AI_SYSTEM, AI_PROFILE };
 static int ai_render(struct http_req *req, enum ai_kind kind, const char *name,
 		     struct http_resp *resp, char *err, size_t errlen)
 {
-	(void)req;
-	(void)kind;
-	(void)name;
-	(void)resp;
-	snprintf(err, errlen, "the template renderer is not built in yet");
-	return -ENOSYS;
+	struct diags d = { 0 };
+	struct buf b;
+	int r;
+
+	buf_init(&b, TMPL_OUTPUT_MAX);
+	r = render_autoinstall(req->snap, kind == AI_SYSTEM ? OBJ_SYSTEM : OBJ_PROFILE, name,
+			       req->base_url, &b, &d);
+	if (r < 0) {
+		char *msg = d.n ? diag_format(&d.v[0]) : NULL;
+		snprintf(err, errlen, "%s", msg ? msg : "render failed");
+		free(msg);
+		diags_clear(&d);
+		buf_free(&b);
+		return r == -ENODATA ? -ENOENT : r;
+	}
+	diags_clear(&d);
+	http_resp_type(resp, "text/plain; charset=utf-8");
+	r = http_resp_append(resp, buf_str(&b), b.len);
+	buf_free(&b);
+	return r;
 }
 
 int autoinstall_handle(struct http_req *req, struct http_resp *resp, void *arg)

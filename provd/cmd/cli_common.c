@@ -9,6 +9,8 @@
 
 #include "provd/cmd/cli_obj.h"
 #include "provd/cmd/daemon.h"
+#include "provd/core/baseurl.h"
+#include "tftp/tree.h"
 
 int cli_after_change(struct cli *c)
 {
@@ -26,8 +28,20 @@ int cli_after_change(struct cli *c)
 		diags_clear(&d);
 		return EXIT_FAIL;
 	}
-	snapshot_unref(s);
 	diags_clear(&d);
+	/* With no daemon running, bring the TFTP tree up to date here; a
+	 * running daemon does it itself on reload (with its own base URL). */
+	if (daemon_running(c->state_dir) == 0) {
+		char *url = base_url_pick(snapshot_config(s), NULL);
+		struct tftp_tree_stats st = { 0 };
+		if (url && tftp_tree_sync(s, url, &st, &d) < 0) {
+			fprintf(stderr, "provd: warning: the TFTP tree could not be fully updated:\n");
+			cli_print_diags(&d);
+		}
+		diags_clear(&d);
+		free(url);
+	}
+	snapshot_unref(s);
 	/* A running `provd serve` on this state reloads now, and we wait for
 	 * it so the edit is served when this command returns. */
 	r = daemon_notify(c->state_dir, 3000);

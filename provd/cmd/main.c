@@ -25,6 +25,8 @@ static const struct noun nouns[] = {
 	{ "check", cli_check, "validate every object and template without serving" },
 	{ "serve", cli_serve, "serve PXE boot over HTTP, TFTP and DHCP (foreground daemon)" },
 	{ "events", cli_events, "show the event timeline (DHCP, boot files, answers, install callbacks)" },
+	{ "render", cli_render, "print a rendered answer file, pxelinux/iPXE/GRUB config" },
+	{ "sync", cli_sync, "re-render the TFTP tree from the whole state (normally never needed)" },
 	{ "build-vm", cli_build_vm, "build a golden VM image by network-booting the profile's installer" },
 	{ "rebuild", cli_rebuild, "rebuild images of every profile (--all) or one (nightly timer)" },
 	{ NULL, NULL, NULL },

@@ -64,3 +64,6 @@ tests_unit_test_tmpl_SOURCES = tests/unit/test_tmpl.c
 tests_unit_test_tmpl_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_tmpl_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
 endif
+
+# render: answer files and boot configs from templates (lead).
+libprovd_core_a_SOURCES += provd/core/render.c provd/core/render.h

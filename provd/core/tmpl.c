@@ -1344,6 +1344,14 @@ static int render_for(struct rstate *r, const struct node *n)
 
 	if (!it)
 		return -EINVAL;
+	if (it->type == TV_STR && !n->var2) {
+		/* A lone string loops once: meta values may be one item or a
+		 * list of them (ssh keys, packages). */
+		struct tval *one = tval_list(r->a);
+		if (!one || (it->s[0] && tval_push(r->a, one, it) < 0))
+			return -ENOMEM;
+		it = one;
+	}
 	if (it->type != TV_LIST && it->type != TV_MAP) {
 		if (it->type == TV_NULL)
 			return render_list(r, &n->els);
