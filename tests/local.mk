@@ -14,3 +14,7 @@ EXTRA_DIST += tests/integration/cli_import.sh
 
 # Guest test initramfs (busybox + virtio modules of the installed kernel).
 EXTRA_DIST += tests/guest/mkinitramfs.sh tests/guest/init
+
+# build-vm end to end (lead).
+TESTS += tests/integration/build_vm.sh
+EXTRA_DIST += tests/integration/build_vm.sh

@@ -27,6 +27,7 @@
 #include "provd/cmd/build.h"
 #include "provd/cmd/hypervisor.h"
 #include "provd/core/events.h"
+#include "provd/core/render.h"
 #include "provd/core/resolve.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/store.h"
@@ -399,6 +400,17 @@ static int write_manifest(struct build *b, const char *image, const char *sha, c
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		json_object_set_new(m, "finished", json_string(ts));
+	}
+	{
+		/* Which template text built this image (an admin's copy in
+		 * <state>/templates wins over the shipped one). */
+		char *tp = render_template_path(b->o->state_dir, b->autoinstall ? b->autoinstall : "");
+		char th[65];
+		if (tp && sha256_file_hex(tp, th) == 0) {
+			json_object_set_new(m, "template_sha256", json_string(th));
+			json_object_set_new(m, "template_path", json_string(tp));
+		}
+		free(tp);
 	}
 	text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!text) {

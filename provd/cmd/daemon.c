@@ -45,6 +45,8 @@
 #include "provd/core/config.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/store.h"
+#include "tftp/supervise.h"
+#include "tftp/tree.h"
 
 #define RELOAD_DEBOUNCE_MS 150
 #define GRACE_POLL_MS 100
@@ -65,6 +67,7 @@ struct daemon {
 	uint64_t grace_deadline;
 	uint64_t generation;
 	bool stopping;
+	struct tftp_sup *tftp;		/* in.tftpd supervisor; NULL without TFTP */
 };
 
 /* ------------------------------------------------------------------ */
@@ -231,6 +234,23 @@ static void log_diags(const struct diags *d)
 	}
 }
 
+static void tree_sync(struct daemon *dm, struct snapshot *snap)
+{
+	struct diags d = { 0 };
+	struct tftp_tree_stats st = { 0 };
+
+	if (!dm->base_url)
+		return;
+	if (tftp_tree_sync(snap, dm->base_url, &st, &d) < 0) {
+		log_warn("serve: the TFTP tree could not be fully rendered:");
+		log_diags(&d);
+	} else if (st.written || st.removed || st.linked) {
+		log_info("tftp: tree updated (%zu written, %zu linked, %zu removed)", st.written,
+			 st.linked, st.removed);
+	}
+	diags_clear(&d);
+}
+
 /* Install a validated snapshot everywhere. Takes a new reference. Called
  * on the loop thread (reloads) and on HTTP pool threads (API writes). */
 static void daemon_install(struct daemon *dm, struct snapshot *snap)
@@ -242,8 +262,10 @@ static void daemon_install(struct daemon *dm, struct snapshot *snap)
 	dm->snap = snapshot_ref(snap);
 	if (dm->http)
 		http_server_set_snapshot(dm->http, snap);
-	/* TFTP tree and DHCP: wired when tftp/ and dhcp/ publish their entry
-	 * points (tftp_tree_update, dhcp_server_set_snapshot). */
+	/* The TFTP tree follows at once (only changed files are written);
+	 * under the lock so two installs never interleave their writes.
+	 * DHCP: wired when dhcp/ publishes its entry points. */
+	tree_sync(dm, snap);
 	pthread_mutex_unlock(&dm->lock);
 	snapshot_unref(old);
 }
@@ -580,6 +602,21 @@ int daemon_run(const struct daemon_opts *o)
 		goto out;
 	http_server_set_observer(dm.http, metrics_observe, NULL);
 
+	/* Render the TFTP tree and start in.tftpd while we may still bind a
+	 * privileged port; in.tftpd drops to the configured user itself. */
+	tree_sync(&dm, snap);
+	if (!o->no_tftp) {
+		char *root = path_join(o->state_dir, "tftp");
+		struct tftp_sup_opts to = {
+			.root = root,
+			.listen = o->tftp_listen ? o->tftp_listen : cfg->tftp_listen,
+			.user = cfg->user,
+		};
+		r = root ? tftp_sup_start(dm.loop, &to, &dm.tftp) : -ENOMEM;
+		free(root);
+		if (r < 0)
+			log_warn("serve: serving without TFTP (HTTP and iPXE still work)");
+	}
 	if (drop_privileges(cfg->user) < 0)
 		goto out;
 	if (!o->no_watch && watch_state(&dm) < 0)
@@ -591,6 +628,7 @@ int daemon_run(const struct daemon_opts *o)
 	rc = r < 0 ? 1 : r;
 	log_info("serve: stopped");
 out:
+	tftp_sup_stop(dm.tftp);
 	http_server_free(dm.http);
 	if (dm.ino_fd >= 0)
 		close(dm.ino_fd);

@@ -44,6 +44,7 @@ cat > "$root/usr/share/udhcpc/default.script" <<'S'
 #!/bin/sh
 case "$1" in
 bound|renew)
+	echo "PROVD-GUEST: lease $ip/${subnet} via ${router} on $interface" > /dev/console
 	ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
 	[ -n "$router" ] && route add default gw "${router%% *}" dev "$interface"
 	;;

@@ -50,7 +50,8 @@ not() { ! "$@"; }
 ok "pxelinux config boots the installer kernel" grep -q 'deb12/linux' <<<"$pxe_before"
 
 # ---- refused callbacks change nothing ----
-is "done, wrong token: 403" "$(cb GET once done "${good%?}0")" 403
+bad=${good%?}; [ "${good: -1}" = 0 ] && bad=${bad}1 || bad=${bad}0
+is "done, wrong token: 403" "$(cb GET once done "$bad")" 403
 is "done, other system's token: 403" "$(cb POST once done "$(token_of keep)")" 403
 is "done, no token: 403" "$(cb GET once done)" 403
 is "403 says why" "$(jget '.errors[0].path')" "token"

@@ -20,7 +20,7 @@ echo "not really an initrd" >"$st/files/deb12/initrd.gz"
 port=$(free_port)
 H=http://127.0.0.1:$port
 U=$H/api/v1
-"$PROVD" --state "$st" --log-level debug serve --http "127.0.0.1:$port" ${SERVE_ARGS:-} \
+"$PROVD" --state "$st" --log-level debug serve --http "127.0.0.1:$port" --tftp "127.0.0.1:$(free_port udp)" ${SERVE_ARGS:-} \
 	>"$out/serve.log" 2>&1 &
 serve_pid=$!
 on_exit "kill $serve_pid; wait $serve_pid"
