@@ -18,3 +18,7 @@ EXTRA_DIST += tests/guest/mkinitramfs.sh tests/guest/init
 # build-vm end to end (lead).
 TESTS += tests/integration/build_vm.sh
 EXTRA_DIST += tests/integration/build_vm.sh
+
+# TFTP through provd serve (lead).
+TESTS += tests/integration/tftp_serve.sh
+EXTRA_DIST += tests/integration/tftp_serve.sh
