@@ -4,6 +4,11 @@
  * by the template owners below the object checks. */
 #include "config.h"
 
+#include <stdlib.h>
+
+#include "provd/core/baseurl.h"
+#include "provd/core/render.h"
+
 #include <jansson.h>
 #include <stdio.h>
 
@@ -49,8 +54,14 @@ int cli_check(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	s = snapshot_load(c->state_dir, &d);
-	/* Template checks (compile every template, render for each system)
-	 * go here, adding to d, when s is not NULL. */
+	/* Templates: compile each one used and render every system's and
+	 * profile's files, so a bad edit is caught here, not by a machine
+	 * halfway through its install. */
+	if (s) {
+		char *url = base_url_pick(snapshot_config(s), NULL);
+		render_check_all(s, url ? url : "http://127.0.0.1:8080", &d);
+		free(url);
+	}
 	rc = s && d.n == 0 ? EXIT_OK : EXIT_FAIL;
 	if (c->json) {
 		json_t *o = json_object();

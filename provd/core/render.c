@@ -581,8 +581,26 @@ int render_grub(const struct snapshot *s, const char *system, const char *base_u
 	return render_menu(s, RENDER_TMPL_GRUB, base_url, out, d);
 }
 
-int render_check_all(const struct snapshot *s, const char *base_url, struct diags *d)
+/* Add src's diagnostics to dst unless already there: a broken template
+ * fails the same way for every system that uses it. */
+static void merge_unique(struct diags *dst, const struct diags *src)
 {
+	for (size_t i = 0; i < src->n; i++) {
+		const struct diag *g = &src->v[i];
+		bool dup = false;
+		for (size_t k = 0; k < dst->n && !dup; k++) {
+			const struct diag *h = &dst->v[k];
+			dup = h->line == g->line && h->col == g->col && !strcmp(h->msg, g->msg) &&
+			      ((!h->file && !g->file) || (h->file && g->file && !strcmp(h->file, g->file)));
+		}
+		if (!dup)
+			diags_add(dst, g->file, g->line, g->col, g->hint, "%s", g->msg);
+	}
+}
+
+int render_check_all(const struct snapshot *s, const char *base_url, struct diags *out)
+{
+	struct diags all = { 0 }, *d = &all;
 	struct buf b;
 	int rc = 0;
 
@@ -625,5 +643,7 @@ int render_check_all(const struct snapshot *s, const char *base_url, struct diag
 	}
 #undef CHECK
 	buf_free(&b);
+	merge_unique(out, &all);
+	diags_clear(&all);
 	return rc;
 }
