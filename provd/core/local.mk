@@ -67,3 +67,22 @@ endif
 
 # render: answer files and boot configs from templates (lead).
 libprovd_core_a_SOURCES += provd/core/render.c provd/core/render.h
+
+# fuzz targets of the template language and the renderers (lead).
+check_PROGRAMS += tests/fuzz/fuzz_tmpl tests/fuzz/fuzz_render
+TESTS += tests/fuzz/fuzz_tmpl tests/fuzz/fuzz_render
+tests_fuzz_fuzz_tmpl_SOURCES = tests/fuzz/fuzz_tmpl.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_tmpl_LDADD = $(CORE_A) $(BASE_A)
+tests_fuzz_fuzz_render_SOURCES = tests/fuzz/fuzz_render.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_render_LDADD = $(CORE_A) $(BASE_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_tmpl tests/fuzz/libfuzzer_render
+tests_fuzz_libfuzzer_tmpl_SOURCES = tests/fuzz/fuzz_tmpl.c
+tests_fuzz_libfuzzer_tmpl_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_tmpl_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_tmpl_LDADD = $(CORE_A) $(BASE_A)
+tests_fuzz_libfuzzer_render_SOURCES = tests/fuzz/fuzz_render.c
+tests_fuzz_libfuzzer_render_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_render_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_render_LDADD = $(CORE_A) $(BASE_A)
+endif
