@@ -31,7 +31,7 @@ pxecfg() {	# the machine's pxelinux config as a PXE client would get it
 ncb() { "$PROVD" --state "$st" events --system "$1" --json | jq "[.events[] | select(.kind|startswith(\"install-\"))] | length"; }
 
 is "distro" "$(api POST /distros '{"name":"deb12","kernel":"deb12/linux","initrd":"deb12/initrd.gz","breed":"debian"}')" 201
-is "profile" "$(api POST /profiles '{"name":"web","distro":"deb12"}')" 201
+is "profile" "$(api POST /profiles '{"name":"web","distro":"deb12","autoinstall":"preseed/debian.cfg"}')" 201
 is "pxe_just_once system" "$(api POST /systems "{\"name\":\"once\",\"profile\":\"web\",\"pxe_just_once\":true,\"interfaces\":[{\"mac\":\"$mac\"}]}")" 201
 is "ordinary system" "$(api POST /systems '{"name":"keep","profile":"web","interfaces":[{"mac":"52:54:00:cc:dd:02"}]}')" 201
 
@@ -42,6 +42,12 @@ on_exit "kill $follow_pid"
 
 good=$(token_of once)
 ok "token is 64 hex digits" grep -qx '[0-9a-f]\{64\}' <<<"$good"
+# The installer finds its callback URLs in its rendered answer file.
+answer=$(curl -sf "$H/autoinstall/system/once")
+ok "answer file served" test -n "$answer"
+done_path=$(grep -o '/api/v1/status/once/done?token=[0-9a-f]*' <<<"$answer" | head -n 1)
+is "answer file carries the done callback with the system's token" "$done_path" "/api/v1/status/once/done?token=$good"
+ok "answer file fetch is an event" test "$(curl -s "$U/events?system=once&kind=answer-file" | jq '.events | length')" -ge 1
 before=$(sha256sum "$st/systems/once.yaml")
 pxe_before=$(pxecfg)
 ok "pxelinux config served before install" test -n "$pxe_before"
@@ -73,7 +79,8 @@ is "failed (POST with a message): 200" "$(cb POST once failed "$good" 'partman: 
 is "two events so far" "$(ncb once)" 2
 ok "message in the event" bash -c "'$PROVD' --state '$st' events --system once | grep -q 'partman: no disk'"
 is "still netboot after failed" "$(curl -s "$U/systems/once" | jq -r .netboot)" "true"
-is "done (POST): 200" "$(cb POST once done "$good")" 200
+# "done" exactly as the answer file's late_command calls it.
+is "done (POST, the answer file's URL): 200" "$(curl -s -o "$out/body" -w '%{http_code}' -X POST "$H$done_path")" 200
 is "done answers netboot false" "$(jget .netboot)" "false"
 is "netboot off in the API at once" "$(curl -s "$U/systems/once" | jq -r .netboot)" "false"
 ok "netboot off on disk" grep -q '^netboot: false' "$st/systems/once.yaml"
