@@ -88,6 +88,13 @@ pxe_after=$(pxecfg)
 ok "pxelinux config changed" test "$pxe_after" != "$pxe_before"
 ok "pxelinux config now boots the local disk" boots_local "$pxe_after"
 ok "pxelinux config no longer loads the installer" not grep -q 'deb12/linux' <<<"$pxe_after"
+# What a PXE client would fetch from the daemon's in.tftpd right now.
+if [ -x /usr/sbin/in.tftpd ]; then
+	wait_for 50 curl -sf "tftp://127.0.0.1:$tport/pxelinux.cfg/$pxe_name" -o "$out/tftp.cfg"
+	ok "over TFTP the machine now gets local boot" boots_local "$(cat "$out/tftp.cfg" 2>/dev/null)"
+else
+	skip "in.tftpd not installed (tftpd-hpa)"
+fi
 is "done again: 200, idempotent" "$(cb GET once done "$good")" 200
 is "done on an ordinary system: netboot stays on" "$(cb GET keep done "$(token_of keep)")" 200
 is "ordinary system still netboots" "$(curl -s "$U/systems/keep" | jq -r .netboot)" "true"

@@ -1,6 +1,7 @@
 # tests/integration/api_lib.sh: a provd state with a distro, and a running
 # `provd serve` on a loopback port, for the API and callback scripts.
 # Source after lib.sh. Gives: $st (state dir), $tok (API token), $port,
+# $tport (the daemon's loopback TFTP port),
 # $U (API base URL), $H (server base URL), $out (scratch dir),
 # api METHOD PATH [BODY] [extra curl args...] (body into $out/body, prints
 # the HTTP status), noauth/badauth variants, jget FILTER (jq on $out/body).
@@ -18,9 +19,10 @@ echo "not really a kernel" >"$st/files/deb12/linux"
 echo "not really an initrd" >"$st/files/deb12/initrd.gz"
 
 port=$(free_port)
+tport=$(free_port udp)
 H=http://127.0.0.1:$port
 U=$H/api/v1
-"$PROVD" --state "$st" --log-level debug serve --http "127.0.0.1:$port" --tftp "127.0.0.1:$(free_port udp)" ${SERVE_ARGS:-} \
+"$PROVD" --state "$st" --log-level debug serve --http "127.0.0.1:$port" --tftp "127.0.0.1:$tport" ${SERVE_ARGS:-} \
 	>"$out/serve.log" 2>&1 &
 serve_pid=$!
 on_exit "kill $serve_pid; wait $serve_pid"
