@@ -615,14 +615,24 @@ int build_vm_run(const struct build_opts *o)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	{
-		char url[128], name[128];
-		snprintf(url, sizeof(url), "%s/ipxe/%s", b.base_url, b.mac);
+		char script[256], name[128];
+		char *tdir = path_join(b.dir, "tftp"), *tfile = tdir ? path_join(tdir, "boot.ipxe") : NULL;
+		snprintf(script, sizeof(script), "#!ipxe\nchain %s/ipxe/%s\n", b.base_url, b.mac);
 		snprintf(name, sizeof(name), "provd-%s", b.sysname);
+		if (!tfile || fs_mkdir_p(tdir, 0755) < 0 ||
+		    fs_write_atomic(tfile, script, strlen(script), 0644) < 0) {
+			fprintf(stderr, "provd: build-vm: cannot write %s\n", tfile ? tfile : "the boot script");
+			free(tdir);
+			free(tfile);
+			goto out_sig;
+		}
+		free(tfile);
 		struct hv_vm vm = {
 			.memory_mib = b.memory_mib, .vcpus = b.vcpus, .disk = b.disk, .mac = b.mac,
-			.boot_url = url, .console = b.console, .name = name,
+			.tftp_dir = tdir, .bootfile = "boot.ipxe", .console = b.console, .name = name,
 		};
 		r = hv_qemu_start(&b.hv, &vm, &b.vm);
+		free(tdir);
 		if (r < 0) {
 			fprintf(stderr, "provd: build-vm: cannot start the VM: %s\n", strerror(-r));
 			goto out_sig;

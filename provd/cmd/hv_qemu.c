@@ -1,8 +1,10 @@
 /* hv_qemu: the QEMU fallback of `build-vm` and the hypervisor choice.
  *
  * Networking is QEMU's user mode (libslirp), so no root is needed: its DHCP
- * hands the guest's iPXE ROM our iPXE script URL as the boot file, and the
- * guest reaches provd's loopback HTTP server as 10.0.2.2. -no-reboot turns
+ * and TFTP hand the guest's iPXE ROM a one-line script that chains to our
+ * iPXE script over HTTP, and the guest reaches provd's loopback HTTP server
+ * as 10.0.2.2. (The DHCP boot file is deliberately not the HTTP URL itself:
+ * Debian's installer takes a URL boot file from DHCP as its preseed.) -no-reboot turns
  * the installer's final reboot into a QEMU exit, which is how we see that
  * the guest finished. */
 #include "config.h"
@@ -124,11 +126,12 @@ int hv_qemu_start(const struct hv_choice *c, const struct hv_vm *vm, pid_t *pid)
 	snprintf(smp, sizeof(smp), "%u", vm->vcpus);
 	if (snprintf(drive, sizeof(drive), "file=%s,if=virtio,format=raw,cache=writeback,discard=unmap",
 		     vm->disk) >= (int)sizeof(drive) ||
-	    snprintf(netdev, sizeof(netdev), "user,id=n0,bootfile=%s", vm->boot_url) >= (int)sizeof(netdev) ||
+	    snprintf(netdev, sizeof(netdev), "user,id=n0,tftp=%s,bootfile=%s", vm->tftp_dir, vm->bootfile) >=
+		    (int)sizeof(netdev) ||
 	    snprintf(serial, sizeof(serial), "file:%s", vm->console) >= (int)sizeof(serial))
 		return -ENAMETOOLONG;
 	/* Commas in file names would split QEMU's option syntax. */
-	if (strchr(vm->disk, ',') || strchr(vm->console, ','))
+	if (strchr(vm->disk, ',') || strchr(vm->console, ',') || strchr(vm->tftp_dir, ','))
 		return -EINVAL;
 	snprintf(nic, sizeof(nic), "virtio-net-pci,netdev=n0,mac=%s", vm->mac);
 

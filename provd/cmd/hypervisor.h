@@ -30,7 +30,9 @@ struct hv_vm {
 	unsigned vcpus;
 	const char *disk;	/* raw image */
 	const char *mac;	/* lower-case colon form */
-	const char *boot_url;	/* DHCP boot file the firmware fetches (http://…/ipxe/<mac>) */
+	const char *tftp_dir;	/* served by QEMU's user-mode TFTP */
+	const char *bootfile;	/* DHCP boot file, a name in tftp_dir (not a URL:
+				 * d-i takes a URL boot file for its preseed) */
 	const char *console;	/* serial console log file */
 	const char *name;
 };
