@@ -22,3 +22,7 @@ EXTRA_DIST += tests/integration/build_vm.sh
 # TFTP through provd serve (lead).
 TESTS += tests/integration/tftp_serve.sh
 EXTRA_DIST += tests/integration/tftp_serve.sh
+
+# Rendering through the CLI: debconf check, golden files, broken templates (lead).
+TESTS += tests/integration/render_check.sh
+EXTRA_DIST += tests/integration/render_check.sh
