@@ -26,3 +26,9 @@ EXTRA_DIST += tests/integration/tftp_serve.sh
 # Rendering through the CLI: debconf check, golden files, broken templates (lead).
 TESTS += tests/integration/render_check.sh
 EXTRA_DIST += tests/integration/render_check.sh
+
+# Benchmarks (not run by make check): bench/render/run.sh builds this.
+EXTRA_PROGRAMS = bench/render/render_bench
+bench_render_render_bench_SOURCES = bench/render/render_bench.c
+bench_render_render_bench_LDADD = $(TFTP_A) $(CORE_A) $(BASE_A)
+EXTRA_DIST += bench/render/run.sh

@@ -45,6 +45,11 @@ static char *tree_root(struct snapshot *snap)
 	return path_join(snapshot_state_dir(snap), "tftp");
 }
 
+/* Full syncs batch their writes (one syncfs at the end); single-system
+ * updates fsync their one or two files, cheaper than syncing the whole
+ * file system. */
+static __thread bool batch_writes;
+
 /* Write rel under root when its content differs. */
 static int put_file(const char *root, const char *rel, const char *data, size_t len,
 		    struct tftp_tree_stats *st)
@@ -60,13 +65,30 @@ static int put_file(const char *root, const char *rel, const char *data, size_t 
 		st->unchanged++;
 		r = 0;
 	} else {
-		r = fs_write_atomic(path, data, len, 0644);
+		/* No fsync per file: the tree is derived state, re-rendered
+		 * at every daemon start; one syncfs() ends each batch. */
+		r = batch_writes ? fs_write_replace(path, data, len, 0644)
+				 : fs_write_atomic(path, data, len, 0644);
 		if (r == 0)
 			st->written++;
 	}
 	free(old);
 	free(path);
 	return r;
+}
+
+/* Make a batch of writes durable at once. */
+static void sync_tree(const char *root, const struct tftp_tree_stats *st)
+{
+	int fd;
+
+	if (!st->written && !st->linked)
+		return;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		syncfs(fd);
+		close(fd);
+	}
 }
 
 static int remove_file(const char *root, const char *rel, struct tftp_tree_stats *st)
@@ -284,7 +306,9 @@ int tftp_tree_sync(struct snapshot *snap, const char *base_url, struct tftp_tree
 		st = &local;
 	if (!root)
 		return -ENOMEM;
+	batch_writes = true;
 	if ((r = mkdirs(root)) < 0) {
+		batch_writes = false;
 		diags_add(d, root, 0, 0, "check the state directory's permissions",
 			  "cannot create the TFTP tree: %s", strerror(-r));
 		free(root);
@@ -336,6 +360,8 @@ int tftp_tree_sync(struct snapshot *snap, const char *base_url, struct tftp_tree
 			nkeep++;
 		}
 	}
+	sync_tree(root, st);
+	batch_writes = false;
 	/* Prune only after a clean render: a template error must not take
 	 * every machine's boot file away. */
 	if (rc == 0) {
@@ -345,6 +371,7 @@ int tftp_tree_sync(struct snapshot *snap, const char *base_url, struct tftp_tree
 		prune_dir(root, "grub", "grub.cfg-", gr_keep, nkeep, st);
 	}
 out:
+	batch_writes = false;
 	for (size_t i = 0; i < nkeep + 1 && px_keep && gr_keep; i++) {
 		free(px_keep[i]);
 		free(gr_keep[i]);

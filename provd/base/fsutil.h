@@ -17,6 +17,11 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len);
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Same, relative to a directory fd. */
 int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+/* Replace path with data through a temp file and rename, without fsync:
+ * readers never see a torn file, but after a power loss the new content may
+ * be lost. For derived files that are regenerated anyway (the TFTP tree),
+ * where one syncfs() after a batch beats an fsync per file. */
+int fs_write_replace(const char *path, const void *data, size_t len, mode_t mode);
 /* mkdir -p */
 int fs_mkdir_p(const char *path, mode_t mode);
 /* Take an exclusive flock on path (created if missing); returns the fd to
