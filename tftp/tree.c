@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,26 @@ static char *tree_root(struct snapshot *snap)
  * updates fsync their one or two files, cheaper than syncing the whole
  * file system. */
 static __thread bool batch_writes;
+/* A cold sync builds a new tree in an empty directory and renames it into
+ * place: no file exists yet, so files are created in place (a reader cannot
+ * see them before the directory rename), which is several times faster
+ * than a temp file and a rename each on ext4. */
+static __thread bool fresh_tree;
+
+static int write_new(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ssize_t k = 0;
+	size_t off = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (off < len && (k = write(fd, data + off, len - off)) > 0)
+		off += (size_t)k;
+	if (close(fd) < 0 || k < 0)
+		return -EIO;
+	return 0;
+}
 
 /* Write rel under root when its content differs. */
 static int put_file(const char *root, const char *rel, const char *data, size_t len,
@@ -60,6 +81,13 @@ static int put_file(const char *root, const char *rel, const char *data, size_t 
 
 	if (!path)
 		return -ENOMEM;
+	if (fresh_tree) {
+		r = write_new(path, data, len);
+		if (r == 0)
+			st->written++;
+		free(path);
+		return r;
+	}
 	if (fs_read_file(path, BOOTFILE_MAX, &old, &oldlen) == 0 && oldlen == len &&
 	    memcmp(old, data, len) == 0) {
 		st->unchanged++;
@@ -118,6 +146,12 @@ static int put_link(const char *root, const char *rel, const char *src, struct t
 		return -ENOMEM;
 	if (stat(src, &s) < 0) {
 		r = -errno;
+		goto out;
+	}
+	if (fresh_tree) {
+		r = link(src, dst) == 0 ? 0 : fs_copy_file(src, dst, 0644);
+		if (r == 0)
+			st->linked++;
 		goto out;
 	}
 	if (stat(dst, &t) == 0 &&
@@ -292,26 +326,89 @@ static int mkdirs(const char *root)
 	return 0;
 }
 
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p) < 0 ? -1 : 0;
+}
+
+static int sync_into(struct snapshot *snap, char *root, const char *base_url,
+		     struct tftp_tree_stats *st, struct diags *d);
+
+/* An empty directory can be replaced by rename(2) like a missing one. */
+static bool dir_empty(const char *path)
+{
+	DIR *dh = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!dh)
+		return false;
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(dh);
+	return empty;
+}
+
 int tftp_tree_sync(struct snapshot *snap, const char *base_url, struct tftp_tree_stats *st,
 		   struct diags *d)
 {
 	struct tftp_tree_stats local = { 0 };
-	char *root = tree_root(snap);
+	char *root = tree_root(snap), *tmp = NULL;
+	struct stat sb;
+	int r;
+
+	errno = 0;
+	if (!st)
+		st = &local;
+	if (!root)
+		return -ENOMEM;
+	if ((stat(root, &sb) == 0 && !dir_empty(root)) || (errno != ENOENT && errno != 0)) {
+		r = sync_into(snap, root, base_url, st, d);
+		free(root);
+		return r;
+	}
+	/* Cold: build beside it, then one rename makes it appear whole. */
+	if (asprintf(&tmp, "%s.new.%d", root, (int)getpid()) < 0) {
+		free(root);
+		return -ENOMEM;
+	}
+	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fresh_tree = true;
+	r = sync_into(snap, tmp, base_url, st, d);
+	fresh_tree = false;
+	if (r == 0 && rename(tmp, root) == 0) {
+		free(tmp);
+		free(root);
+		return 0;
+	}
+	/* Lost a race with another writer, or a render error: clean up and
+	 * do the careful incremental pass on whatever is there. */
+	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(tmp);
+	memset(st, 0, sizeof(*st));
+	r = sync_into(snap, root, base_url, st, d);
+	free(root);
+	return r;
+}
+
+/* Full render of the tree at root. */
+static int sync_into(struct snapshot *snap, char *root, const char *base_url,
+		     struct tftp_tree_stats *st, struct diags *d)
+{
 	struct buf b;
 	char **px_keep = NULL, **gr_keep = NULL;
 	size_t nkeep = 0, nsys = snapshot_count(snap, OBJ_SYSTEM), cap = 0;
 	int r, rc = 0;
 
-	if (!st)
-		st = &local;
-	if (!root)
-		return -ENOMEM;
 	batch_writes = true;
 	if ((r = mkdirs(root)) < 0) {
 		batch_writes = false;
 		diags_add(d, root, 0, 0, "check the state directory's permissions",
 			  "cannot create the TFTP tree: %s", strerror(-r));
-		free(root);
 		return r;
 	}
 	if ((r = put_loaders(root, st, d)) < 0)
@@ -378,7 +475,6 @@ out:
 	}
 	free(px_keep);
 	free(gr_keep);
-	free(root);
 	return rc;
 }
 
