@@ -361,6 +361,28 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	return run_handler(conn, c, rest);
 }
 
+
+/* Install callbacks carry the per-system token in the query (token=...):
+ * whoever reads the log must not be able to replay them. */
+static void redact_token(const char *raw, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (const char *p = raw; *p && o + 1 < len;) {
+		if ((p == raw || p[-1] == '?' || p[-1] == '&') && strncmp(p, "token=", 6) == 0) {
+			const char *e = p + 6;
+			while (*e && *e != '&')
+				e++;
+			int n = snprintf(out + o, len - o, "token=REDACTED");
+			o += n > 0 && (size_t)n < len - o ? (size_t)n : 0;
+			p = e;
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -390,8 +412,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			s->obs(&o, s->obs_arg);
 		}
 		if (s->access_log && !(c->route && (c->route->flags & HTTP_ROUTE_NOLOG))) {
-			char esc[256];
-			log_escape(esc, sizeof(esc), c->raw, strlen(c->raw));
+			char esc[256], target[512];
+			redact_token(c->raw, target, sizeof(target));
+			log_escape(esc, sizeof(esc), target, strlen(target));
 			log_info("http %s \"%s %s\" %u %llu %.3fs%s", c->client, c->method_str, esc,
 				 c->status, (unsigned long long)c->bytes, secs,
 				 ok ? "" : " (cut)");

@@ -122,6 +122,8 @@ ok "install-done events counted" test "$(metric 'provd_events_total{kind="instal
 ok "netboot-off events counted" test "$(metric 'provd_events_total{kind="netboot-off"}')" -eq 1
 
 ok "server still running" kill -0 "$serve_pid"
+ok "the access log shows callbacks" grep -q 'status/once/done?token=REDACTED' "$out/serve.log"
+ok "the access log never shows a callback token" sh -c "! grep -q '$good' '$out/serve.log'"
 stop_serve
 plan $_tap_n
 done_testing
