@@ -360,7 +360,7 @@ static struct expr *parse_primary(struct cstate *c)
 }
 
 static const char *const filters[] = { "default", "join", "upper", "lower", "quote",
-				       "length", "replace", "trim", NULL };
+				       "length", "replace", "trim", "required", "split", NULL };
 
 static struct expr *parse_filtered(struct cstate *c)
 {
@@ -382,7 +382,7 @@ static struct expr *parse_filtered(struct cstate *c)
 				known = true;
 		if (!known) {
 			cerr(c, nm.line, nm.col,
-			     "filters: default, join, upper, lower, quote, length, replace, trim",
+			     "filters: default, join, upper, lower, quote, length, replace, trim, required, split",
 			     "unknown filter '%.*s'", (int)nm.len, nm.s);
 			return NULL;
 		}
@@ -417,9 +417,9 @@ static struct expr *parse_filtered(struct cstate *c)
 			}
 		}
 		size_t want_min = 0, want_max = 0;
-		if (!strcmp(f->fname, "default"))
+		if (!strcmp(f->fname, "default") || !strcmp(f->fname, "required"))
 			want_min = want_max = 1;
-		else if (!strcmp(f->fname, "join"))
+		else if (!strcmp(f->fname, "join") || !strcmp(f->fname, "split"))
 			want_max = 1;
 		else if (!strcmp(f->fname, "replace"))
 			want_min = want_max = 2;
@@ -1119,6 +1119,62 @@ static bool values_equal(struct rstate *r, const struct tval *x, const struct tv
 	return a && b && strcmp(a, b) == 0;
 }
 
+/* split / split(sep): meta given on the command line is text ("vim curl"),
+ * in YAML it may be a list; templates iterate either. Without sep, words are
+ * separated by runs of blanks and commas; with sep, fields are split on sep
+ * and trimmed. Empty fields are dropped. A list passes through. */
+static struct tval *filter_split(struct rstate *r, const struct expr *e, struct tval *v)
+{
+	const char *sep = NULL, *s;
+	struct tval *l;
+
+	if (v->type == TV_LIST)
+		return v;
+	if (e->nargs) {
+		struct tval *a = eval(r, e->args[0]);
+		sep = a ? to_text(r, a) : NULL;
+		if (!sep || !*sep) {
+			if (!r->failed)
+				rerr(r, e->line, e->col, NULL, "split: the separator must be a non-empty string");
+			return NULL;
+		}
+	}
+	s = to_text(r, v);
+	if (!s) {
+		rerr(r, e->line, e->col, NULL, "filter 'split' needs text or a list, not a map");
+		return NULL;
+	}
+	l = tval_list(r->a);
+	if (!l)
+		return NULL;
+	while (*s) {
+		const char *end;
+		size_t n, skip;
+		if (sep) {
+			end = strstr(s, sep);
+			if (!end)
+				end = s + strlen(s);
+			skip = *end ? strlen(sep) : 0;
+		} else {
+			s += strspn(s, " \t\n,");
+			end = s + strcspn(s, " \t\n,");
+			skip = 0;
+		}
+		const char *b = s;
+		n = (size_t)(end - s);
+		while (n && isspace((unsigned char)*b)) {
+			b++;
+			n--;
+		}
+		while (n && isspace((unsigned char)b[n - 1]))
+			n--;
+		if (n && tval_push(r->a, l, tval_strn(r->a, b, n)) < 0)
+			return NULL;
+		s = end + skip;
+	}
+	return l;
+}
+
 static struct tval *apply_filter(struct rstate *r, const struct expr *e, struct tval *v)
 {
 	const char *f = e->fname;
@@ -1165,6 +1221,8 @@ static struct tval *apply_filter(struct rstate *r, const struct expr *e, struct 
 		buf_free(&b);
 		return res;
 	}
+	if (!strcmp(f, "split"))
+		return filter_split(r, e, v);
 	const char *s = to_text(r, v);
 	if (!s) {
 		rerr(r, e->line, e->col, "use join to turn a list into text",
@@ -1306,6 +1364,24 @@ static struct tval *eval(struct rstate *r, const struct expr *e)
 			}
 			if (!x || x->type == TV_NULL)
 				return eval(r, e->args[0]);
+			return x;
+		}
+		if (!strcmp(e->fname, "required")) {
+			/* required('why') turns a missing, null or empty value
+			 * into a render error carrying the template's own
+			 * message: an answer file with `url --url=` and nothing
+			 * after it must never be served. */
+			x = e->a->k == E_PATH ? lookup(r, e->a, &bad) : eval(r, e->a);
+			if (r->failed)
+				return NULL;
+			if (!x || x->type == TV_NULL || (x->type == TV_STR && !*x->s)) {
+				struct tval *m = eval(r, e->args[0]);
+				const char *ms = m ? to_text(r, m) : NULL;
+				if (!r->failed)
+					rerr(r, e->line, e->col, NULL, "required value missing: %s",
+					     ms ? ms : "(no message)");
+				return NULL;
+			}
 			return x;
 		}
 		x = eval(r, e->a);

@@ -13,7 +13,10 @@
  * Expressions: a.b.c paths (list index as a.0), 'strings', "strings",
  * numbers, true/false/none, ==, !=, in, and, or, not, ( ), `x is defined`,
  * `x is not defined`. Filters: default(v), join(sep), upper, lower, quote
- * (POSIX shell single quotes), length, replace(a, b), trim.
+ * (POSIX shell single quotes), length, replace(a, b), trim, required(msg)
+ * (a missing, null or empty value is a render error saying msg), split
+ * and split(sep) (text to a list: words split on blanks and commas, or
+ * fields on sep; a list passes through).
  *
  * Strict: an undefined variable is an error (with template file:line:col
  * and the include chain) unless `default` or `is defined` handles it.

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 command -v debconf-set-selections >/dev/null || skip_all "debconf is not installed"
-plan 13
+plan 21
 T=$(tmpdir)
 S=$T/state
 G=$top_srcdir/tests/data/golden
@@ -24,6 +24,12 @@ printf 'initrd' > "$S/files/debian12/initrd.gz"
 	--meta tasks="standard, ssh-server" --kernel-options "quiet" >/dev/null
 "$PROVD" --state "$S" system add pc1 --profile workstation --mac 52:54:00:12:34:56 --ip 192.0.2.50 >/dev/null
 "$PROVD" --state "$S" system add pc2 --profile workstation --mac 52:54:00:12:34:57 --netboot off >/dev/null
+# A Fedora-family profile: kickstart, inst.ks= on the kernel line.
+"$PROVD" --state "$S" distro add fedora40 --kernel debian12/linux --initrd debian12/initrd.gz --breed fedora >/dev/null
+"$PROVD" --state "$S" profile add fedora-ws --distro fedora40 --autoinstall kickstart/fedora.ks \
+	--meta install_url=http://mirror.example/fedora/releases/40/Everything/x86_64/os \
+	--meta packages="vim-enhanced, tmux" >/dev/null
+"$PROVD" --state "$S" system add f1 --profile fedora-ws --mac 52:54:00:12:34:60 --hostname f1.lab >/dev/null
 "$PROVD" --state "$S" check >"$T/check.out" 2>&1
 ok "provd check passes" [ $? -eq 0 ]
 
@@ -44,6 +50,20 @@ golden pxelinux-default.cfg pxe
 golden ipxe-pc1.ipxe ipxe --system pc1
 golden ipxe-default.ipxe ipxe
 golden grub-pc1.cfg grub --system pc1
+golden grub-default.cfg grub
+golden grub-pc2-localboot.cfg grub --system pc2
+golden ipxe-pc2-localboot.ipxe ipxe --system pc2
+golden kickstart-f1.ks autoinstall --system f1
+golden pxelinux-f1.cfg pxe --system f1
+golden preseed-profile-workstation.cfg autoinstall --profile workstation
+# A profile's answer has no system, hence no token and no callbacks.
+ok "profile answer carries no callback token" sh -c "! grep -q 'token=' '$T/preseed-profile-workstation.cfg'"
+
+# A kickstart with no install tree is refused, not served with an empty url.
+"$PROVD" --state "$S" profile add fedora-bare --distro fedora40 --autoinstall kickstart/fedora.ks >/dev/null
+"$PROVD" --state "$S" render autoinstall --profile fedora-bare > "$T/bare.ks" 2> "$T/bare.err"
+ok "kickstart without an install tree is an error naming the fix" sh -c "[ ! -s '$T/bare.ks' ] && grep -q 'fedora.ks:[0-9]*:[0-9]*: error: required value missing: .*install_url' '$T/bare.err'"
+"$PROVD" --state "$S" profile remove fedora-bare >/dev/null
 
 # A broken admin copy: reported with its position, nothing served from it.
 mkdir -p "$S/templates/preseed"

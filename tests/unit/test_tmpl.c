@@ -138,6 +138,12 @@ static void test_output(void **state)
 	OK("{{ system.name | default('d') }}", "web1");
 	OK("{{ meta.missing | default(system.name) | upper }}", "WEB1");
 	OK("{# a comment #}x", "x");
+	OK("{{ system.name | required('need a name') }}", "web1");
+	OK("{% for w in ' a, b\tc,,d ' | split %}[{{ w }}]{% endfor %}", "[a][b][c][d]");
+	OK("{% for w in 'x y; z;;' | split(';') %}[{{ w }}]{% endfor %}", "[x y][z]");
+	OK("{{ meta.packages | split | join('+') }}", "vim+curl");
+	OK("{{ '' | split | length }} {{ meta.tasks | split | length }}", "0 2");
+	OK("{{ meta.missing | default(system.name) | required('x') }}", "web1");
 }
 
 static void test_if_for(void **state)
@@ -208,6 +214,14 @@ static void test_errors(void **state)
 	ERR("{% for a, b in meta.packages %}{% endfor %}", "t.cfg:1:1: error: 'for k, v' needs a map");
 	ERR("{% if flag %}{{ nope }}{% endif %}", "t.cfg:1:17: error: undefined variable 'nope'");
 	ERR("{{ a b }}", "t.cfg:1:6: error: expected the end of the tag, found 'b'");
+	ERR("\n  {{ meta.empty | required('set meta empty') }}",
+	    "t.cfg:2:19: error: required value missing: set meta empty");
+	ERR("{{ meta.nope | required('set meta nope') }}",
+	    "t.cfg:1:16: error: required value missing: set meta nope");
+	ERR("{{ nothing | required('no null') }}", "t.cfg:1:14: error: required value missing: no null");
+	ERR("{{ system | split }}", "t.cfg:1:13: error: filter 'split' needs text or a list, not a map");
+	ERR("{{ 'a' | split('') | join }}", "t.cfg:1:10: error: split: the separator must be a non-empty string");
+	ERR("{{ x | required }}", "t.cfg:1:8: error: filter 'required' takes 1 argument(s), not 0");
 }
 
 static void test_errors_all_reported(void **state)
