@@ -67,6 +67,13 @@ endif
 
 # render: answer files and boot configs from templates (lead).
 libprovd_core_a_SOURCES += provd/core/render.c provd/core/render.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_render
+TESTS += tests/unit/test_render
+tests_unit_test_render_SOURCES = tests/unit/test_render.c
+tests_unit_test_render_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_render_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS) -lpthread
+endif
 
 # fuzz targets of the template language and the renderers (lead).
 check_PROGRAMS += tests/fuzz/fuzz_tmpl tests/fuzz/fuzz_render
@@ -86,3 +93,6 @@ tests_fuzz_libfuzzer_render_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_render_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_render_LDADD = $(CORE_A) $(BASE_A)
 endif
+
+# bootsel: boot file by client architecture / iPXE (shared by DHCP and HTTP).
+libprovd_core_a_SOURCES += provd/core/bootsel.c provd/core/bootsel.h

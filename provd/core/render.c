@@ -53,10 +53,14 @@ char *render_template_path(const char *state_dir, const char *name)
 
 /* ------------------------------------------------------------------ */
 /* cache: one entry per (state dir, name); valid while every file it was
- * compiled from keeps its mtime, size and inode. */
+ * compiled from keeps its mtime, size and inode, and every name (the
+ * template's and each include's) still resolves to the same file — an
+ * admin who drops snippets/network into <state>/templates overrides the
+ * shipped snippet in every template that includes it, at once. */
 
 struct dep {
-	char *path;
+	char *name;		/* template name it was found under */
+	char *path;		/* the file that name resolved to */
 	struct timespec mtime;
 	off_t size;
 	ino_t ino;
@@ -75,12 +79,12 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct centry *cache;
 
 struct load_ctx {
-	const char *state_dir;
+	const char *state_dir;	/* for re-resolving names */
 	struct dep *deps;
 	size_t ndeps;
 };
 
-static int add_dep(struct load_ctx *lc, const char *path)
+static int add_dep(struct load_ctx *lc, const char *name, const char *path)
 {
 	struct stat st;
 	struct dep *nd;
@@ -91,12 +95,16 @@ static int add_dep(struct load_ctx *lc, const char *path)
 	if (!nd)
 		return -ENOMEM;
 	lc->deps = nd;
+	nd[lc->ndeps].name = strdup(name);
 	nd[lc->ndeps].path = strdup(path);
 	nd[lc->ndeps].mtime = st.st_mtim;
 	nd[lc->ndeps].size = st.st_size;
 	nd[lc->ndeps].ino = st.st_ino;
-	if (!nd[lc->ndeps].path)
+	if (!nd[lc->ndeps].path || !nd[lc->ndeps].name) {
+		free(nd[lc->ndeps].name);
+		free(nd[lc->ndeps].path);
 		return -ENOMEM;
+	}
 	lc->ndeps++;
 	return 0;
 }
@@ -115,8 +123,13 @@ static int load_cb(void *arg, const char *name, char **text, size_t *len, char *
 		free(p);
 		return -EFBIG;
 	}
-	if (r == 0)
-		r = add_dep(lc, p);
+	if (r == 0) {
+		r = add_dep(lc, name, p);
+		if (r < 0) {
+			free(*text);
+			*text = NULL;
+		}
+	}
 	if (r < 0) {
 		free(p);
 		return r;
@@ -125,7 +138,7 @@ static int load_cb(void *arg, const char *name, char **text, size_t *len, char *
 	return 0;
 }
 
-static bool deps_fresh(const struct centry *e)
+static bool deps_fresh(const struct centry *e, const char *state_dir)
 {
 	for (size_t i = 0; i < e->ndeps; i++) {
 		struct stat st;
@@ -133,6 +146,15 @@ static bool deps_fresh(const struct centry *e)
 		    st.st_ino != e->deps[i].ino || st.st_mtim.tv_sec != e->deps[i].mtime.tv_sec ||
 		    st.st_mtim.tv_nsec != e->deps[i].mtime.tv_nsec)
 			return false;
+		/* deps[0] is the template itself, whose resolved path is
+		 * part of the key; includes are re-resolved here. */
+		if (i > 0) {
+			char *p = render_template_path(state_dir, e->deps[i].name);
+			bool same = p && !strcmp(p, e->deps[i].path);
+			free(p);
+			if (!same)
+				return false;
+		}
 	}
 	return true;
 }
@@ -142,8 +164,10 @@ static void centry_unref_locked(struct centry *e)
 	if (--e->refs)
 		return;
 	tmpl_free(e->t);
-	for (size_t i = 0; i < e->ndeps; i++)
+	for (size_t i = 0; i < e->ndeps; i++) {
+		free(e->deps[i].name);
 		free(e->deps[i].path);
+	}
 	free(e->deps);
 	free(e->key);
 	free(e);
@@ -188,7 +212,7 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 	for (pp = &cache; (e = *pp); pp = &e->next) {
 		if (strcmp(e->key, key) != 0)
 			continue;
-		if (deps_fresh(e)) {
+		if (deps_fresh(e, state_dir)) {
 			e->refs++;
 			pthread_mutex_unlock(&cache_lock);
 			free(key);
@@ -204,7 +228,7 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 
 	r = fs_read_file(path, TMPL_SIZE_MAX + 1, &text, &len);
 	if (r == 0)
-		r = add_dep(&lc, path);
+		r = add_dep(&lc, name, path);
 	if (r < 0) {
 		diags_add(d, path, 0, 0, NULL, "cannot read template: %s", strerror(-r));
 		goto fail;
@@ -235,8 +259,10 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 	return 0;
 fail:
 	tmpl_free(t);
-	for (size_t i = 0; i < lc.ndeps; i++)
+	for (size_t i = 0; i < lc.ndeps; i++) {
+		free(lc.deps[i].name);
 		free(lc.deps[i].path);
+	}
 	free(lc.deps);
 	free(text);
 	free(path);
