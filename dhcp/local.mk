@@ -1,1 +1,27 @@
-# dhcp: (filled in by its owner)
+# dhcp: PXE-aware DHCP server. Uses base and core.
+noinst_LIBRARIES += libdhcp.a
+libdhcp_a_SOURCES = \
+	dhcp/packet.c dhcp/packet.h \
+	dhcp/server.c dhcp/server.h \
+	dhcp/sock.c dhcp/sock.h
+libdhcp_a_CFLAGS = $(AM_CFLAGS)
+DHCP_A = libdhcp.a
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_dhcp
+TESTS += tests/unit/test_dhcp
+tests_unit_test_dhcp_SOURCES = tests/unit/test_dhcp.c
+tests_unit_test_dhcp_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_dhcp_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_dhcp
+TESTS += tests/fuzz/fuzz_dhcp
+tests_fuzz_fuzz_dhcp_SOURCES = tests/fuzz/fuzz_dhcp.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_dhcp_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_dhcp
+tests_fuzz_libfuzzer_dhcp_SOURCES = tests/fuzz/fuzz_dhcp.c
+tests_fuzz_libfuzzer_dhcp_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_dhcp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_dhcp_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A)
+endif

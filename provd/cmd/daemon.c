@@ -45,6 +45,9 @@
 #include "provd/core/config.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/store.h"
+#include "dhcp/server.h"
+#include "dhcp/sock.h"
+#include "provd/core/events.h"
 #include "tftp/supervise.h"
 #include "tftp/tree.h"
 
@@ -68,6 +71,10 @@ struct daemon {
 	uint64_t generation;
 	bool stopping;
 	struct tftp_sup *tftp;		/* in.tftpd supervisor; NULL without TFTP */
+	struct dhcp_server *dhcp;	/* NULL when DHCP is off */
+	struct dhcp_sock *dhcp_sock;
+	char dhcp_iface[IFNAMSIZ];
+	uint32_t dhcp_ip;		/* the boot interface's address (network order) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -266,6 +273,8 @@ static void daemon_install(struct daemon *dm, struct snapshot *snap)
 	 * under the lock so two installs never interleave their writes.
 	 * DHCP: wired when dhcp/ publishes its entry points. */
 	tree_sync(dm, snap);
+	if (dm->dhcp)
+		dhcp_server_set_snapshot(dm->dhcp, snap);
 	pthread_mutex_unlock(&dm->lock);
 	snapshot_unref(old);
 }
@@ -523,6 +532,118 @@ static int drop_privileges(const char *user)
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* DHCP */
+
+static void on_dhcp_reply(const struct dhcp_reply *r, void *arg)
+{
+	struct daemon *dm = arg;
+	struct in_addr ya = { r->yiaddr };
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ya, ip, sizeof(ip));
+	events_appendf(dm->o->state_dir, r->system[0] ? r->system : NULL, r->mac,
+		       r->type == DHCPOFFER ? EVENT_DHCP_OFFER : r->type == DHCPACK ? EVENT_DHCP_ACK
+										 : EVENT_DHCP_NAK,
+		       "%s%s%s", ip, r->bootfile[0] ? " boot " : "", r->bootfile);
+}
+
+/* Decide mode, interface and range (flags over provd.yaml) and learn the
+ * interface's address; the server itself starts in dhcp_start(). */
+static struct dhcp_server_cfg dhcp_cfg;
+
+static int dhcp_prepare(struct daemon *dm, const struct daemon_opts *o, const struct config *cfg)
+{
+	const char *iface = o->dhcp_iface ? o->dhcp_iface : cfg->dhcp.interface;
+	enum dhcp_mode mode = cfg->dhcp.mode;
+	uint32_t a;
+	int r;
+
+	if (o->dhcp_mode)
+		mode = !strcmp(o->dhcp_mode, "full") ? DHCP_MODE_FULL
+		     : !strcmp(o->dhcp_mode, "proxy") ? DHCP_MODE_PROXY : DHCP_MODE_OFF;
+	else if (o->dhcp_iface && mode == DHCP_MODE_OFF)
+		mode = DHCP_MODE_PROXY;
+	if (mode == DHCP_MODE_OFF)
+		return 0;
+	if (!iface) {
+		log_err("serve: DHCP %s mode needs an interface (--dhcp IFACE or dhcp.interface)",
+			dhcp_mode_name(mode));
+		return -EINVAL;
+	}
+	memset(&dhcp_cfg, 0, sizeof(dhcp_cfg));
+	dhcp_cfg.mode = mode;
+	r = dhcp_iface_addr(iface, &dhcp_cfg.server_ip, &dhcp_cfg.netmask);
+	if (r < 0) {
+		log_err("serve: DHCP interface %s has no IPv4 address (%s); give it one first",
+			iface, strerror(-r));
+		return r;
+	}
+	if (mode == DHCP_MODE_FULL) {
+		char start[32] = "", end[32] = "";
+		const char *range = o->dhcp_range;
+		if (range) {
+			const char *dash = strchr(range, '-');
+			if (!dash || (size_t)(dash - range) >= sizeof(start)) {
+				log_err("serve: --dhcp-range wants START-END, not '%s'", range);
+				return -EINVAL;
+			}
+			memcpy(start, range, (size_t)(dash - range));
+			snprintf(end, sizeof(end), "%s", dash + 1);
+		} else if (cfg->dhcp.range_start && cfg->dhcp.range_end) {
+			snprintf(start, sizeof(start), "%s", cfg->dhcp.range_start);
+			snprintf(end, sizeof(end), "%s", cfg->dhcp.range_end);
+		}
+		if (ipv4_parse(start, &a) < 0) {
+			log_err("serve: DHCP full mode needs a range (--dhcp-range START-END or dhcp.range)");
+			return -EINVAL;
+		}
+		dhcp_cfg.range_start = ntohl(a);
+		if (ipv4_parse(end, &a) < 0) {
+			log_err("serve: bad DHCP range end '%s'", end);
+			return -EINVAL;
+		}
+		dhcp_cfg.range_end = ntohl(a);
+		dhcp_cfg.lease_time = cfg->dhcp.lease_time;
+		if (cfg->dhcp.router)
+			ipv4_parse(cfg->dhcp.router, &dhcp_cfg.router);
+		for (size_t i = 0; i < cfg->dhcp.ndns && dhcp_cfg.ndns < 4; i++)
+			if (ipv4_parse(cfg->dhcp.dns[i], &dhcp_cfg.dns[dhcp_cfg.ndns]) == 0)
+				dhcp_cfg.ndns++;
+		if (cfg->dhcp.domain)
+			snprintf(dhcp_cfg.domain, sizeof(dhcp_cfg.domain), "%s", cfg->dhcp.domain);
+		snprintf(dhcp_cfg.lease_file, sizeof(dhcp_cfg.lease_file), "%s/dhcp.leases", o->state_dir);
+	}
+	dhcp_cfg.unknown_ignore = cfg->unknown_mac == UNKNOWN_MAC_IGNORE;
+	snprintf(dm->dhcp_iface, sizeof(dm->dhcp_iface), "%s", iface);
+	dm->dhcp_ip = dhcp_cfg.server_ip;
+	return 0;
+}
+
+static int dhcp_start(struct daemon *dm, struct snapshot *snap)
+{
+	int r;
+
+	if (!dm->dhcp_ip)
+		return 0;
+	snprintf(dhcp_cfg.http_base, sizeof(dhcp_cfg.http_base), "%s", dm->base_url ? dm->base_url : "");
+	r = dhcp_server_new(&dhcp_cfg, &dm->dhcp);
+	if (r < 0) {
+		log_err("serve: DHCP: bad configuration (range?)");
+		return r;
+	}
+	dhcp_server_set_snapshot(dm->dhcp, snap);
+	r = dhcp_sock_start(dm->loop, dm->dhcp_iface, dm->dhcp, dhcp_cfg.mode == DHCP_MODE_PROXY,
+			    on_dhcp_reply, dm, &dm->dhcp_sock);
+	if (r < 0) {
+		log_err("serve: DHCP: cannot listen on %s port 67: %s%s", dm->dhcp_iface, strerror(-r),
+			r == -EACCES ? " (needs root or CAP_NET_BIND_SERVICE)" : "");
+		return r;
+	}
+	log_info("serve: DHCP %s mode on %s", dhcp_mode_name(dhcp_cfg.mode), dm->dhcp_iface);
+	return 0;
+}
+
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dm = { .o = o, .pid_fd = -1, .ino_fd = -1, .tmpl_wd = -1, .cfg_wd = -1 };
@@ -589,6 +710,18 @@ int daemon_run(const struct daemon_opts *o)
 	/* A port of 0 (tests) is only known after binding; the URL is fixed
 	 * up below once the server runs. */
 	dm.base_url = pick_base_url(cfg, ho.listen, netaddr_port(&na));
+	if (dhcp_prepare(&dm, o, cfg) < 0)
+		goto out;
+	/* Machines that get their boot info from our DHCP reach us on that
+	 * interface's address, unless provd.yaml says otherwise. */
+	if (dm.dhcp_ip && !cfg->base_url && !cfg->server_address && netaddr_port(&na)) {
+		char ip[INET_ADDRSTRLEN];
+		struct in_addr ia = { dm.dhcp_ip };
+		free(dm.base_url);
+		inet_ntop(AF_INET, &ia, ip, sizeof(ip));
+		if (asprintf(&dm.base_url, "http://%s:%u", ip, netaddr_port(&na)) < 0)
+			dm.base_url = NULL;
+	}
 	ho.base_url = netaddr_port(&na) ? dm.base_url : NULL;
 
 	rt = http_router_new();
@@ -617,6 +750,8 @@ int daemon_run(const struct daemon_opts *o)
 		if (r < 0)
 			log_warn("serve: serving without TFTP (HTTP and iPXE still work)");
 	}
+	if (dhcp_start(&dm, snap) < 0)
+		goto out;
 	if (drop_privileges(cfg->user) < 0)
 		goto out;
 	if (!o->no_watch && watch_state(&dm) < 0)
@@ -628,6 +763,8 @@ int daemon_run(const struct daemon_opts *o)
 	rc = r < 0 ? 1 : r;
 	log_info("serve: stopped");
 out:
+	dhcp_sock_stop(dm.dhcp_sock);
+	dhcp_server_free(dm.dhcp);
 	tftp_sup_stop(dm.tftp);
 	http_server_free(dm.http);
 	if (dm.ino_fd >= 0)

@@ -1,0 +1,231 @@
+/* Unit tests for the DHCP packet parser and the pure handler: the full
+ * DORA exchange, distinct addresses, RELEASE, NAK, static addresses and
+ * boot files from a state, proxy mode, and hostile packets. */
+#include "config.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dhcp/packet.h"
+#include "dhcp/server.h"
+#include "provd/base/fsutil.h"
+#include "provd/core/snapshot.h"
+#include "provd/core/store.h"
+
+static size_t mkpkt(uint8_t *b, const uint8_t mac[6], int type, uint32_t req_ip_be, uint32_t sid_be,
+		    int arch, const char *vendor)
+{
+	size_t n = DHCP_MIN_LEN;
+	uint32_t cookie = htonl(DHCP_COOKIE);
+
+	memset(b, 0, 600);
+	b[0] = 1;
+	b[1] = 1;
+	b[2] = 6;
+	b[4] = 0x12;
+	memcpy(b + 28, mac, 6);
+	memcpy(b + 236, &cookie, 4);
+	b[n++] = OPT_MSG_TYPE;
+	b[n++] = 1;
+	b[n++] = (uint8_t)type;
+	if (req_ip_be) {
+		b[n++] = OPT_REQ_IP;
+		b[n++] = 4;
+		memcpy(b + n, &req_ip_be, 4);
+		n += 4;
+	}
+	if (sid_be) {
+		b[n++] = OPT_SERVER_ID;
+		b[n++] = 4;
+		memcpy(b + n, &sid_be, 4);
+		n += 4;
+	}
+	if (arch >= 0) {
+		b[n++] = OPT_CLIENT_ARCH;
+		b[n++] = 2;
+		b[n++] = (uint8_t)(arch >> 8);
+		b[n++] = (uint8_t)arch;
+	}
+	if (vendor) {
+		b[n++] = OPT_VENDOR_CLASS;
+		b[n++] = (uint8_t)strlen(vendor);
+		memcpy(b + n, vendor, strlen(vendor));
+		n += strlen(vendor);
+	}
+	b[n++] = OPT_END;
+	return n < 300 ? 300 : n;
+}
+
+static struct dhcp_server *mkserver(enum dhcp_mode mode)
+{
+	struct dhcp_server_cfg c = { .mode = mode, .lease_time = 600 };
+	struct dhcp_server *s = NULL;
+
+	c.server_ip = inet_addr("192.0.2.1");
+	c.netmask = inet_addr("255.255.255.0");
+	c.range_start = ntohl(inet_addr("192.0.2.100"));
+	c.range_end = ntohl(inet_addr("192.0.2.102"));
+	snprintf(c.http_base, sizeof(c.http_base), "http://192.0.2.1:8080");
+	assert_int_equal(dhcp_server_new(&c, &s), 0);
+	return s;
+}
+
+static const uint8_t M1[6] = { 0x52, 0x54, 0, 0, 0, 1 }, M2[6] = { 0x52, 0x54, 0, 0, 0, 2 };
+
+static uint32_t dora(struct dhcp_server *s, const uint8_t *mac, time_t now)
+{
+	uint8_t b[600];
+	struct dhcp_reply r;
+	size_t n = mkpkt(b, mac, DHCPDISCOVER, 0, 0, -1, NULL);
+
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, now, &r), DHCPOFFER);
+	assert_int_equal(r.dst_ip, htonl(INADDR_BROADCAST));
+	uint32_t offered = r.yiaddr;
+	n = mkpkt(b, mac, DHCPREQUEST, offered, inet_addr("192.0.2.1"), -1, NULL);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, now, &r), DHCPACK);
+	assert_int_equal(r.yiaddr, offered);
+	return offered;
+}
+
+static void test_dora_distinct_release(void **state)
+{
+	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
+	uint8_t b[600];
+	struct dhcp_reply r;
+	uint32_t a1 = dora(s, M1, 1000), a2 = dora(s, M2, 1000);
+
+	assert_int_equal(a1, inet_addr("192.0.2.100"));
+	assert_int_not_equal(a1, a2);
+	assert_int_equal(dhcp_server_lease_of(s, M1, 1000), a1);
+	/* The same client again gets the same address. */
+	assert_int_equal(dora(s, M1, 1001), a1);
+	/* RELEASE (ciaddr = the lease) frees it. */
+	size_t n = mkpkt(b, M1, DHCPRELEASE, 0, inet_addr("192.0.2.1"), -1, NULL);
+	memcpy(b + 12, &a1, 4);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1002, &r), 0);
+	assert_int_equal(dhcp_server_lease_of(s, M1, 1002), 0);
+	/* REQUEST for an address that is not ours to give: NAK. */
+	n = mkpkt(b, M1, DHCPREQUEST, a2, inet_addr("192.0.2.1"), -1, NULL);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1003, &r), DHCPNAK);
+	/* REQUEST naming another server: silence, our offer dropped. */
+	n = mkpkt(b, M1, DHCPREQUEST, a1, inet_addr("192.0.2.9"), -1, NULL);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1004, &r), 0);
+	dhcp_server_free(s);
+}
+
+static void test_pool_exhausted(void **state)
+{
+	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
+	uint8_t b[600], m[6] = { 2, 0, 0, 0, 0, 0 };
+	struct dhcp_reply r;
+
+	for (int i = 0; i < 3; i++) {
+		m[5] = (uint8_t)i;
+		dora(s, m, 1000);
+	}
+	m[5] = 9;
+	size_t n = mkpkt(b, m, DHCPDISCOVER, 0, 0, -1, NULL);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1000, &r), 0);
+	/* Leases expire: the pool refills. */
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1000 + 601, &r), DHCPOFFER);
+	dhcp_server_free(s);
+}
+
+static void test_boot_files(void **state)
+{
+	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
+	uint8_t b[600];
+	struct dhcp_reply r;
+	size_t n;
+
+	n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, 0, "PXEClient:Arch:00000:UNDI:002001");
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCPOFFER);
+	assert_string_equal(r.bootfile, "pxelinux.0");
+	assert_string_equal((char *)r.buf + 108, "pxelinux.0");
+	n = mkpkt(b, M2, DHCPDISCOVER, 0, 0, 7, "PXEClient:Arch:00007:UNDI:003016");
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCPOFFER);
+	assert_string_equal(r.bootfile, "grubnetx64.efi");
+	dhcp_server_free(s);
+}
+
+static void test_proxy(void **state)
+{
+	struct dhcp_server *s = mkserver(DHCP_MODE_PROXY);
+	uint8_t b[600];
+	struct dhcp_reply r;
+	size_t n;
+
+	/* Not a PXE client: the lab's server answers, we stay silent. */
+	n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, -1, NULL);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), 0);
+	n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, 0, "PXEClient:Arch:00000:UNDI:002001");
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCPOFFER);
+	assert_int_equal(r.yiaddr, 0);	/* proxyDHCP offers no address */
+	assert_string_equal(r.bootfile, "pxelinux.0");
+	/* The PXE REQUEST to port 4011 is answered to its source. */
+	struct dhcp_meta in = { .src_ip = inet_addr("192.0.2.77"), .src_port = 4011, .local_port = 4011 };
+	n = mkpkt(b, M1, DHCPREQUEST, 0, 0, 0, "PXEClient:Arch:00000:UNDI:002001");
+	assert_int_equal(dhcp_server_handle(s, b, n, &in, 1, &r), DHCPACK);
+	assert_int_equal(r.dst_ip, inet_addr("192.0.2.77"));
+	dhcp_server_free(s);
+}
+
+static void test_hostile(void **state)
+{
+	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
+	struct dhcp_stats st;
+	uint8_t b[1600];
+	struct dhcp_reply r;
+	size_t n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, -1, NULL);
+
+	assert_int_equal(dhcp_server_handle(s, b, 100, NULL, 1, &r), DHCP_E_SHORT);
+	assert_int_equal(dhcp_server_handle(s, b, 1600, NULL, 1, &r), DHCP_E_LONG);
+	b[236] ^= 0xff;
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCP_E_COOKIE);
+	b[236] ^= 0xff;
+	b[2] = 16;
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCP_E_HLEN);
+	b[2] = 6;
+	/* An option whose length runs past the end. */
+	n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, -1, NULL);
+	b[243] = OPT_HOSTNAME;
+	b[244] = 200;
+	assert_int_equal(dhcp_server_handle(s, b, 250, NULL, 1, &r), DHCP_E_OPTION);
+	/* No message type. */
+	n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, -1, NULL);
+	b[240] = OPT_PAD;
+	b[241] = OPT_PAD;
+	b[242] = OPT_PAD;
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCP_E_NOTYPE);
+	/* A flood from one MAC is rate limited; no lease changes. */
+	n = mkpkt(b, M2, DHCPDISCOVER, 0, 0, -1, NULL);
+	int replies = 0;
+	for (int i = 0; i < 100; i++)
+		replies += dhcp_server_handle(s, b, n, NULL, 5, &r) > 0;
+	assert_int_equal(replies, DHCP_RATE_PER_MAC);
+	dhcp_server_stats(s, &st);
+	assert_int_equal(st.bad, 6);
+	assert_int_equal(st.dropped_rate, 100 - DHCP_RATE_PER_MAC);
+	assert_int_equal(dhcp_server_lease_of(s, M1, 5), 0);
+	dhcp_server_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dora_distinct_release),
+		cmocka_unit_test(test_pool_exhausted),
+		cmocka_unit_test(test_boot_files),
+		cmocka_unit_test(test_proxy),
+		cmocka_unit_test(test_hostile),
+	};
+	return cmocka_run_group_tests_name("dhcp", tests, NULL, NULL);
+}
