@@ -36,3 +36,7 @@ EXTRA_DIST += bench/render/run.sh
 # DHCP with real clients in network namespaces (lead).
 TESTS += tests/integration/dhcp_full.sh
 EXTRA_DIST += tests/integration/dhcp_full.sh
+
+# Firmware PXE client (SeaBIOS + iPXE in QEMU TCG) through provd (lead).
+TESTS += tests/integration/pxe_ipxe.sh
+EXTRA_DIST += tests/integration/pxe_ipxe.sh
