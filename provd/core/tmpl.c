@@ -76,6 +76,9 @@ struct cstate {
 	struct diags *d;
 	int depth;
 	int errors;
+	/* the current expression's size and parenthesis nesting: the parser
+	 * and the evaluator recurse along the tree, so both are bounded */
+	int nodes, parens;
 	/* current tag's inner text, for the expression lexer */
 	const char *p, *tend;
 	int line, col;			/* position of p */
@@ -251,7 +254,15 @@ static bool is_kw(const struct token *k, const char *kw)
 
 static struct expr *mkexpr(struct cstate *c, enum ekind kind, int line, int col)
 {
-	struct expr *e = nalloc(c, sizeof(*e));
+	struct expr *e;
+
+	if (++c->nodes > TMPL_EXPR_NODES) {
+		if (c->nodes == TMPL_EXPR_NODES + 1)
+			cerr(c, line, col, "split it over several tags or set a variable in meta",
+			     "expression too complex (more than %d parts)", TMPL_EXPR_NODES);
+		return NULL;
+	}
+	e = nalloc(c, sizeof(*e));
 
 	if (e) {
 		e->k = kind;
@@ -284,7 +295,12 @@ static struct expr *parse_primary(struct cstate *c)
 	struct expr *e;
 
 	if (k.t == T_LP) {
+		if (++c->parens > TMPL_EXPR_PARENS) {
+			cerr(c, k.line, k.col, NULL, "parentheses nested deeper than %d", TMPL_EXPR_PARENS);
+			return NULL;
+		}
 		e = parse_or(c);
+		c->parens--;
 		if (!e)
 			return NULL;
 		struct token r = lex(c);
@@ -539,7 +555,11 @@ static struct expr *parse_or(struct cstate *c)
 /* A whole expression filling the tag. */
 static struct expr *parse_full(struct cstate *c)
 {
-	struct expr *e = parse_or(c);
+	struct expr *e;
+
+	c->nodes = 0;
+	c->parens = 0;
+	e = parse_or(c);
 
 	if (e) {
 		struct token k = lex(c);

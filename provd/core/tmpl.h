@@ -20,7 +20,8 @@
  *
  * Strict: an undefined variable is an error (with template file:line:col
  * and the include chain) unless `default` or `is defined` handles it.
- * Caps: template size, include depth, output size, loop iterations. */
+ * Caps: template size, include depth, output size, loop iterations,
+ * expression size and nesting (parser and evaluator recurse on them). */
 #ifndef PROVD_CORE_TMPL_H
 #define PROVD_CORE_TMPL_H
 
@@ -35,6 +36,8 @@
 #define TMPL_OUTPUT_MAX (4u << 20)
 #define TMPL_LOOP_MAX 100000		/* iterations per render */
 #define TMPL_NAME_MAX 200
+#define TMPL_EXPR_NODES 256		/* parts of one expression */
+#define TMPL_EXPR_PARENS 32		/* ( nesting in one expression */
 
 struct tmpl;
 

@@ -329,6 +329,34 @@ static void test_overrides(void **state)
 	assert_int_equal(d.n, 0);
 }
 
+/* A profile named like a menu's own label does not shadow it. */
+static void test_menu_labels(void **state)
+{
+	struct diags d = { 0 };
+	struct buf b;
+
+	put("profiles/local.yaml", "distro: d-generic\nautoinstall: t/args\n");
+	put("profiles/failed.yaml", "distro: d-generic\nautoinstall: t/args\n");
+	reload();
+	buf_init(&b, 0);
+	assert_int_equal(render_pxelinux_default(snap, B, &b, &d), 0);
+	assert_non_null(strstr(buf_str(&b), "\nLABEL profile-local\n"));
+	assert_non_null(strstr(buf_str(&b), "ONTIMEOUT local\n"));
+	buf_reset(&b);
+	assert_int_equal(render_ipxe(snap, NULL, B, &b, &d), 0);
+	assert_non_null(strstr(buf_str(&b), "\n:profile-local\n"));
+	assert_non_null(strstr(buf_str(&b), "\n:profile-failed\n"));
+	assert_null(strstr(strstr(buf_str(&b), "\n:local\n") + 1, "\n:local\n"));
+	buf_reset(&b);
+	assert_int_equal(render_grub(snap, NULL, B, &b, &d), 0);
+	assert_non_null(strstr(buf_str(&b), "--id profile-local {"));
+	buf_free(&b);
+	assert_int_equal(d.n, 0);
+	drop("profiles/local.yaml");
+	drop("profiles/failed.yaml");
+	reload();
+}
+
 /* libmicrohttpd renders from many threads at once: same snapshot, same
  * compiled templates, identical bytes. */
 struct worker {
@@ -382,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_boot_files),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_menu_labels),
 		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests_name("render", tests, setup, teardown);

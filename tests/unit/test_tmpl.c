@@ -221,6 +221,22 @@ static void test_errors(void **state)
 	ERR("{{ nothing | required('no null') }}", "t.cfg:1:14: error: required value missing: no null");
 	ERR("{{ system | split }}", "t.cfg:1:13: error: filter 'split' needs text or a list, not a map");
 	ERR("{{ 'a' | split('') | join }}", "t.cfg:1:10: error: split: the separator must be a non-empty string");
+	{
+		/* Expression size and nesting are bounded (the parser and the
+		 * evaluator recurse along the tree). */
+		static char deep[4096];
+		size_t o = (size_t)snprintf(deep, sizeof(deep), "{{ ");
+		for (int i = 0; i < 40; i++)
+			deep[o++] = '(';
+		snprintf(deep + o, sizeof(deep) - o, "n }}");
+		ERR(deep, "t.cfg:1:36: error: parentheses nested deeper than 32");
+		o = (size_t)snprintf(deep, sizeof(deep), "{{ n");
+		for (int i = 0; i < 300; i++)
+			o += (size_t)snprintf(deep + o, sizeof(deep) - o, " | upper");
+		snprintf(deep + o, sizeof(deep) - o, " }}");
+		ERR(deep, "t.cfg:1:2048: error: expression too complex (more than 256 parts)");
+		OK("{% if not not not flag %}x{% endif %}{{ ((((n)))) }}{{ n | upper | lower }}", "33");
+	}
 	ERR("{{ x | required }}", "t.cfg:1:8: error: filter 'required' takes 1 argument(s), not 0");
 }
 
