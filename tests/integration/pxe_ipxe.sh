@@ -68,5 +68,5 @@ ok "second boot: no installer kernel" sh -c "! grep -aq 'PROVD-GUEST: init' '$T/
 # the script check): scripts = 2 boots + 1, answers = 1 boot + 1.
 "$PROVD" --state "$S" events --system vm1 --json > "$T/ev2" 2>&1
 is "second boot: the firmware fetched its script again, no answer file" \
-	"$(jq '[.events[] | select(.kind=="boot-file" and (.detail|startswith("/ipxe/")))] | length' "$T/ev2") $(jq '[.events[] | select(.kind=="answer-file")] | length' "$T/ev2")" "2 1"
+	"$(jq '[.events[] | select(.kind=="boot-file" and (.detail|startswith("/ipxe/")))] | length' "$T/ev2") $(jq '[.events[] | select(.kind=="answer-file")] | length' "$T/ev2")" "3 2"
 done_testing
