@@ -79,6 +79,9 @@ struct cstate {
 	/* the current expression's size and parenthesis nesting: the parser
 	 * and the evaluator recurse along the tree, so both are bounded */
 	int nodes, parens;
+	int blocks;			/* if/for nesting (parse_nodes recursion) */
+	int *includes;			/* includes compiled so far, whole tree */
+	bool fatal;			/* reported an error that ends the parse */
 	/* current tag's inner text, for the expression lexer */
 	const char *p, *tend;
 	int line, col;			/* position of p */
@@ -91,6 +94,8 @@ static void cerr(struct cstate *c, int line, int col, const char *hint, const ch
 	char msg[512];
 	va_list ap;
 
+	if (c->fatal)
+		return;	/* the enclosing blocks' "never closed" would be noise */
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -716,8 +721,29 @@ static void set_expr_src(struct cstate *c, const struct tag *t, const char *from
 static int compile_include(struct cstate *c, const struct tag *t, const char *w, size_t wl,
 			   struct nlist *out);
 
+static const char *parse_nodes_in(struct cstate *c, struct scan *s, struct nlist *out,
+				  const char *const *stop, struct tag *stopped);
+
+/* parse_nodes recurses once per open if/for block: bounded, so a template
+ * of 40,000 nested ifs is an error and not a stack overflow. */
 static const char *parse_nodes(struct cstate *c, struct scan *s, struct nlist *out,
 			       const char *const *stop, struct tag *stopped)
+{
+	const char *why;
+
+	if (c->blocks > TMPL_BLOCK_DEPTH) {
+		cerr(c, s->line, s->col, NULL, "if/for blocks nested deeper than %d", TMPL_BLOCK_DEPTH);
+		c->fatal = true;
+		return NULL;
+	}
+	c->blocks++;
+	why = parse_nodes_in(c, s, out, stop, stopped);
+	c->blocks--;
+	return why;
+}
+
+static const char *parse_nodes_in(struct cstate *c, struct scan *s, struct nlist *out,
+				  const char *const *stop, struct tag *stopped)
 {
 	struct tag t;
 	const char *te;
@@ -877,7 +903,8 @@ static const char *parse_nodes(struct cstate *c, struct scan *s, struct nlist *o
 }
 
 static int compile_rec(const char *file, const char *chain, const char *text, size_t len,
-		       const struct tmpl_loader *ld, int depth, struct diags *d, struct tmpl **out);
+		       const struct tmpl_loader *ld, int depth, int *includes, struct diags *d,
+		       struct tmpl **out);
 
 static int compile_include(struct cstate *c, const struct tag *t, const char *w, size_t wl,
 			   struct nlist *out)
@@ -906,11 +933,30 @@ static int compile_include(struct cstate *c, const struct tag *t, const char *w,
 		     "bad template name \"%s\"", name.s);
 		return -EINVAL;
 	}
+	if (c->fatal) {
+		c->errors++;	/* already failed for good: compile nothing more */
+		return -ECANCELED;
+	}
 	if (c->depth + 1 > TMPL_INCLUDE_DEPTH) {
 		cerr(c, t->line, t->col, "an include loop? each template may include others at most 8 deep",
 		     "includes nested deeper than %d", TMPL_INCLUDE_DEPTH);
+		c->fatal = true;
 		return -ELOOP;
 	}
+	/* Each include is compiled in where it stands, so a snippet that
+	 * includes another ten times, eight deep, would be 10^8 compilations:
+	 * the whole tree gets a budget. */
+	if (*c->includes >= TMPL_INCLUDES_MAX) {
+		if (*c->includes == TMPL_INCLUDES_MAX)	/* reported once per tree */
+			cerr(c, t->line, t->col, "include a snippet once and loop inside it",
+			     "more than %d includes in one template (counting nested ones)",
+			     TMPL_INCLUDES_MAX);
+		(*c->includes)++;
+		c->errors++;
+		c->fatal = true;
+		return -E2BIG;
+	}
+	(*c->includes)++;
 	if (!c->ld || !c->ld->load) {
 		cerr(c, name.line, name.col, NULL, "include \"%s\": no template directory", name.s);
 		return -ENOENT;
@@ -925,12 +971,14 @@ static int compile_include(struct cstate *c, const struct tag *t, const char *w,
 	if (asprintf(&chain, "included from %s:%d:%d%s%s", c->t->file, t->line, t->col,
 		     c->t->chain[0] ? ", " : "", c->t->chain) < 0)
 		chain = NULL;
-	r = chain ? compile_rec(path, chain, text, len, c->ld, c->depth + 1, c->d, &sub) : -ENOMEM;
+	r = chain ? compile_rec(path, chain, text, len, c->ld, c->depth + 1, c->includes, c->d, &sub) : -ENOMEM;
 	free(chain);
 	free(text);
 	free(path);
 	if (r < 0) {
 		c->errors++;
+		if (r == -ELOOP)
+			c->fatal = true;	/* one report, not one per fan-out */
 		return r;
 	}
 	nsubs = realloc(c->t->subs, (c->t->nsubs + 1) * sizeof(*nsubs));
@@ -951,7 +999,8 @@ static int compile_include(struct cstate *c, const struct tag *t, const char *w,
 }
 
 static int compile_rec(const char *file, const char *chain, const char *text, size_t len,
-		       const struct tmpl_loader *ld, int depth, struct diags *d, struct tmpl **out)
+		       const struct tmpl_loader *ld, int depth, int *includes, struct diags *d,
+		       struct tmpl **out)
 {
 	struct tmpl *t = calloc(1, sizeof(*t));
 	struct cstate c = { 0 };
@@ -988,6 +1037,7 @@ static int compile_rec(const char *file, const char *chain, const char *text, si
 	c.ld = ld;
 	c.d = d;
 	c.depth = depth;
+	c.includes = includes;
 	s.p = copy;
 	s.line = 1;
 	s.col = 1;
@@ -995,7 +1045,8 @@ static int compile_rec(const char *file, const char *chain, const char *text, si
 	(void)why;
 	if (c.errors) {
 		tmpl_free(t);
-		return -EINVAL;
+		/* -ELOOP tells the including template to stop, too */
+		return c.fatal ? -ELOOP : -EINVAL;
 	}
 	*out = t;
 	return 0;
@@ -1004,7 +1055,10 @@ static int compile_rec(const char *file, const char *chain, const char *text, si
 int tmpl_compile(const char *file, const char *text, size_t len, const struct tmpl_loader *loader,
 		 struct diags *d, struct tmpl **out)
 {
-	return compile_rec(file, "", text, len, loader, 0, d, out);
+	int includes = 0;
+	int r = compile_rec(file, "", text, len, loader, 0, &includes, d, out);
+
+	return r == -ELOOP ? -EINVAL : r;
 }
 
 void tmpl_free(struct tmpl *t)

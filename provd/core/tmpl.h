@@ -20,8 +20,9 @@
  *
  * Strict: an undefined variable is an error (with template file:line:col
  * and the include chain) unless `default` or `is defined` handles it.
- * Caps: template size, include depth, output size, loop iterations,
- * expression size and nesting (parser and evaluator recurse on them). */
+ * Caps: template size, include depth and count, output size, loop iterations,
+ * expression size and nesting, if/for nesting (parser and evaluator
+ * recurse on them). */
 #ifndef PROVD_CORE_TMPL_H
 #define PROVD_CORE_TMPL_H
 
@@ -38,6 +39,8 @@
 #define TMPL_NAME_MAX 200
 #define TMPL_EXPR_NODES 256		/* parts of one expression */
 #define TMPL_EXPR_PARENS 32		/* ( nesting in one expression */
+#define TMPL_BLOCK_DEPTH 64		/* if/for nesting in one template */
+#define TMPL_INCLUDES_MAX 256		/* includes compiled into one template */
 
 struct tmpl;
 

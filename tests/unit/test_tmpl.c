@@ -67,6 +67,15 @@ static int fake_load(void *arg, const char *name, char **text, size_t *len, char
 		{ "snippets/bad", "x\n  {{ nope }}" },
 		{ "snippets/loop", "{% include \"snippets/loop\" %}" },
 		{ "snippets/syntax", "ok\n{% if %}" },
+		/* 4 includes per level, 4 levels: 340 compilations; without
+		 * a budget a fan-out grows as 4^depth */
+#define I4(n) "{% include \"snippets/" n "\" %}{% include \"snippets/" n "\" %}" \
+	      "{% include \"snippets/" n "\" %}{% include \"snippets/" n "\" %}"
+		{ "snippets/fan", I4("fan2") },
+		{ "snippets/fan2", I4("fan3") },
+		{ "snippets/fan3", I4("fan4") },
+		{ "snippets/fan4", I4("hello") },
+		{ "snippets/self4", I4("self4") },
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (!strcmp(files[i][0], name)) {
@@ -190,6 +199,26 @@ static void test_include(void **state)
 	    "included from snippets/loop:1:1, included from snippets/loop:1:1, included from "
 	    "snippets/loop:1:1, included from snippets/loop:1:1, included from snippets/loop:1:1, "
 	    "included from snippets/loop:1:1, included from t.cfg:1:1)");
+	{
+		struct diags d = { 0 };
+		struct tmpl *t = NULL;
+		const char *src = "{% include \"snippets/fan\" %}";
+		assert_int_not_equal(tmpl_compile("t.cfg", src, strlen(src), &loader, &d, &t), 0);
+		assert_null(t);
+		assert_int_equal(d.n, 1);
+		assert_non_null(strstr(d.v[0].msg, "more than 256 includes in one template"));
+		diags_clear(&d);
+	}
+	{
+		/* An include loop that fans out: one report, not thousands. */
+		struct diags d = { 0 };
+		struct tmpl *t = NULL;
+		const char *src = "{% include \"snippets/self4\" %}";
+		assert_int_equal(tmpl_compile("t.cfg", src, strlen(src), &loader, &d, &t), -EINVAL);
+		assert_int_equal(d.n, 1);
+		assert_non_null(strstr(d.v[0].msg, "includes nested deeper than 8"));
+		diags_clear(&d);
+	}
 	ERR("{% include \"snippets/syntax\" %}",
 	    "snippets/syntax:2:7: error: expected a value (name, 'string' or number), found the end of "
 	    "the tag (included from t.cfg:1:1)");
@@ -235,6 +264,17 @@ static void test_errors(void **state)
 			o += (size_t)snprintf(deep + o, sizeof(deep) - o, " | upper");
 		snprintf(deep + o, sizeof(deep) - o, " }}");
 		ERR(deep, "t.cfg:1:2048: error: expression too complex (more than 256 parts)");
+		o = 0;
+		for (int i = 0; i < 70; i++)
+			o += (size_t)snprintf(deep + o, sizeof(deep) - o, "{%% if flag %%}\n");
+		ERR(deep, "t.cfg:66:1: error: if/for blocks nested deeper than 64");
+		o = 0;
+		for (int i = 0; i < 64; i++)
+			o += (size_t)snprintf(deep + o, sizeof(deep) - o, "{%% for x in meta.packages %%}");
+		o += (size_t)snprintf(deep + o, sizeof(deep) - o, "{%% if loop.first %%}");
+		for (int i = 0; i < 64; i++)
+			o += (size_t)snprintf(deep + o, sizeof(deep) - o, "{%% endfor %%}");
+		ERR(deep, "t.cfg:1:1812: error: if/for blocks nested deeper than 64");
 		OK("{% if not not not flag %}x{% endif %}{{ ((((n)))) }}{{ n | upper | lower }}", "33");
 	}
 	ERR("{{ x | required }}", "t.cfg:1:8: error: filter 'required' takes 1 argument(s), not 0");
