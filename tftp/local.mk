@@ -14,3 +14,7 @@ tests_unit_test_tftp_tree_SOURCES = tests/unit/test_tftp_tree.c
 tests_unit_test_tftp_tree_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_tftp_tree_LDADD = $(TFTP_A) $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
 endif
+
+# provd sync and the incremental tree through the CLI.
+TESTS += tests/integration/cli_sync.sh
+EXTRA_DIST += tests/integration/cli_sync.sh
