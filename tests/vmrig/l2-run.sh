@@ -1,0 +1,60 @@
+#!/bin/bash
+# tests/vmrig/l2-run.sh VMM OUTDIR [GUEST-CMDLINE-EXTRA]   (runs inside L1)
+# Boot the L2 test guest ($VMRIG_KERNEL + $VMRIG_INITRD) under VMM
+# (provd | qemu-microvm | qemu-q35) with 2 vCPUs, 256 MiB, a 16 MiB disk
+# OUTDIR/disk.img, slirp networking and virtio-rng, while busybox httpd
+# serves OUTDIR/www on 127.0.0.1:PORT (the guest fetches it as 10.0.2.2:PORT).
+# Leaves OUTDIR/console (guest serial), OUTDIR/status (the VMM's exit
+# status), OUTDIR/times ("marker_s exit_s" since exec) and OUTDIR/rss_kib
+# (peak RSS of the VMM process).
+set -u
+vmm=$1 out=$2 extra=${3:-}
+mkdir -p "$out/www"
+mem=${VMRIG_L2_MEM:-256} cpus=${VMRIG_L2_CPUS:-2}
+[ -f "$out/www/file" ] || head -c 65536 /dev/urandom > "$out/www/file"
+[ -f "$out/disk.img" ] || truncate -s 16M "$out/disk.img"
+port=$(( 20000 + $$ % 20000 ))
+busybox httpd -f -p 127.0.0.1:$port -h "$out/www" &
+hpid=$!
+append="console=ttyS0 panic=-1 quiet vmrig.port=$port $extra"
+case "$vmm" in
+provd)
+	cmd=("${PROVD:-provd}" vm run --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD"
+		--append "$append" --disk "$out/disk.img" --net slirp
+		--memory "$mem" --vcpus "$cpus" --console stdio --timeout 120) ;;
+qemu-microvm)
+	cmd=(qemu-system-x86_64 -enable-kvm -cpu host -M microvm,pit=on,pic=off,rtc=off -nodefaults
+		-no-user-config -display none -serial stdio -m "$mem" -smp "$cpus"
+		-kernel "$VMRIG_KERNEL" -initrd "$VMRIG_INITRD" -append "$append earlyprintk=ttyS0"
+		-drive id=d0,file="$out/disk.img",format=raw,if=none -device virtio-blk-device,drive=d0
+		-netdev user,id=n0 -device virtio-net-device,netdev=n0
+		-object rng-random,id=r0,filename=/dev/urandom -device virtio-rng-device,rng=r0 -no-reboot) ;;
+qemu-q35)
+	cmd=(qemu-system-x86_64 -enable-kvm -cpu host -M q35 -nodefaults
+		-no-user-config -display none -serial stdio -m "$mem" -smp "$cpus"
+		-kernel "$VMRIG_KERNEL" -initrd "$VMRIG_INITRD" -append "$append"
+		-drive id=d0,file="$out/disk.img",format=raw,if=none -device virtio-blk-pci,drive=d0
+		-netdev user,id=n0 -device virtio-net-pci,netdev=n0
+		-object rng-random,id=r0,filename=/dev/urandom -device virtio-rng-pci,rng=r0 -no-reboot) ;;
+*) echo "l2-run: unknown VMM $vmm" >&2; kill $hpid; exit 2 ;;
+esac
+t0=$(date +%s.%N)
+"${cmd[@]}" </dev/null > "$out/console" 2> "$out/stderr" &
+vpid=$!
+marker=-1 peak=0
+while kill -0 $vpid 2>/dev/null; do
+	if [ "$marker" = -1 ] && grep -q "PROVD-MARKER init" "$out/console" 2>/dev/null; then
+		marker=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
+	fi
+	r=$(awk '/^VmHWM/ {print $2}' /proc/$vpid/status 2>/dev/null)
+	[ -n "$r" ] && peak=$r
+	sleep 0.05
+done
+wait $vpid
+echo $? > "$out/status"
+t1=$(date +%s.%N)
+[ "$marker" = -1 ] && grep -q "PROVD-MARKER init" "$out/console" && marker=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
+echo "$marker $(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')" > "$out/times"
+echo "$peak" > "$out/rss_kib"
+kill $hpid 2>/dev/null; wait $hpid 2>/dev/null
+exit 0

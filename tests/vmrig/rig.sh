@@ -1,0 +1,144 @@
+#!/bin/bash
+# tests/vmrig/rig.sh: the nested-virtualisation test rig for provd's VMM.
+#
+# This machine's /dev/kvm cannot boot a Linux guest, so the rig runs an L1
+# Debian kernel under QEMU's software emulator with AMD SVM and nested paging
+# emulated (-cpu EPYC,+svm,+npt). Inside L1, kvm-amd loads and /dev/kvm runs
+# guest code fast enough; the host root is mounted read-only over virtio-9p
+# and chrooted into, so a build tree's provd (ASan and all) runs unchanged.
+#
+#   rig.sh run [--build DIR] [--job DIR] [--mem MiB] [--smp N] [--timeout S]
+#              [--env NAME=VALUE]... -- COMMAND [ARG]...
+#       Run COMMAND inside L1 (cwd = the caller's cwd, TMPDIR = a writable
+#       dir in the job share). Its output is streamed to stdout; rig.sh exits
+#       with COMMAND's status, or 124 if L1 timed out, 125 on rig failure.
+#       The job dir (writable share, /mnt inside L1) is kept if --job given.
+#       Inside L1: $PROVD = DIR/provd/provd when --build is given, $VMRIG_JOB
+#       = /mnt, $VMRIG_KERNEL, $VMRIG_INITRD (the L2 test guest).
+#   rig.sh kernel            print the kernel image the rig uses (L1 and L2)
+#   rig.sh guest-initrd OUT  build the L2 test initramfs (tests/vmrig/guest-init)
+#   rig.sh check             exit 0 if the rig can run here, else print why
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+
+rig_kernel() {
+	local k
+	k=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$k" ] && [ -r "$k" ] || { echo "vmrig: no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)" >&2; return 1; }
+	echo "$k"
+}
+
+rig_check() {
+	local k
+	command -v qemu-system-x86_64 >/dev/null || { echo "vmrig: qemu-system-x86_64 missing"; return 1; }
+	command -v busybox >/dev/null || { echo "vmrig: busybox missing"; return 1; }
+	command -v cpio >/dev/null || { echo "vmrig: cpio missing"; return 1; }
+	k=$(rig_kernel) || return 1
+	[ -f "/lib/modules/${k#/boot/vmlinuz-}/modules.dep" ] || { echo "vmrig: no modules for ${k#/boot/vmlinuz-}"; return 1; }
+	[ "$(id -u)" = 0 ] || { echo "vmrig: must run as root (9p passthrough of the host root)"; return 1; }
+	return 0
+}
+
+# cached KEY-named initramfs in $cache: rebuilt when the init or kernel changes
+rig_initrd() {	# OUT-NAME INIT MODULE...
+	local name=$1 init=$2 kver sum out
+	shift 2
+	kver=$(rig_kernel) || return 1
+	kver=${kver#/boot/vmlinuz-}
+	sum=$( (cat "$init" "$here/mkinitrd.sh"; echo "$kver $*"; command -v busybox) | sha256sum | cut -c1-12)
+	out=$cache/$name-$sum.cpio.gz
+	if [ ! -s "$out" ]; then
+		mkdir -p "$cache"
+		"$here/mkinitrd.sh" "$out" "$init" "$kver" "$@" >&2 || return 1
+	fi
+	echo "$out"
+}
+
+L1_MODULES="kvm-amd 9p 9pnet_virtio virtio_pci"
+GUEST_MODULES="virtio_pci virtio_net virtio_blk virtio-rng"
+
+cache_default() {
+	if [ -n "${VMRIG_CACHE:-}" ]; then echo "$VMRIG_CACHE"
+	elif [ -n "${top_builddir:-}" ]; then echo "$top_builddir/vmrig-cache"
+	elif [ -n "${build:-}" ]; then echo "$build/vmrig-cache"
+	else echo "${TMPDIR:-/tmp}/vmrig-cache-$(id -u)"
+	fi
+}
+
+cmd_run() {
+	local job= keep=0 mem=2048 smp=2 timeout=240 envs=() a kimg l1 guest qpid rc
+	build=${build:-}
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--build) build=$(cd "$2" && pwd) || return 125; shift 2 ;;
+		--job) job=$2; keep=1; shift 2 ;;
+		--mem) mem=$2; shift 2 ;;
+		--smp) smp=$2; shift 2 ;;
+		--timeout) timeout=$2; shift 2 ;;
+		--env) envs+=("$2"); shift 2 ;;
+		--) shift; break ;;
+		*) echo "vmrig: unknown option $1" >&2; return 125 ;;
+		esac
+	done
+	[ $# -gt 0 ] || { echo "vmrig: run needs -- COMMAND" >&2; return 125; }
+	a=$(rig_check) || { echo "$a" >&2; return 125; }
+	cache=$(cache_default)
+	kimg=$(rig_kernel) || return 125
+	l1=$(rig_initrd l1 "$here/l1-init" $L1_MODULES) || return 125
+	guest=$(rig_initrd guest "$here/guest-init" $GUEST_MODULES) || return 125
+	if [ -z "$job" ]; then
+		job=$(mktemp -d "${TMPDIR:-/tmp}/vmrig-job.XXXXXX") || return 125
+	else
+		mkdir -p "$job" || return 125
+		job=$(cd "$job" && pwd)
+	fi
+	rm -f "$job/rc"
+	pwd > "$job/cwd"
+	{
+		echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+		echo "export HOME=/mnt/tmp TMPDIR=/mnt/tmp VMRIG_JOB=/mnt"
+		printf 'export VMRIG_KERNEL=%q VMRIG_INITRD=%q\n' "$kimg" "$guest"
+		[ -n "$build" ] && printf 'export BUILD=%q PROVD=%q top_builddir=%q\n' "$build" "$build/provd/provd" "$build"
+		[ -n "${top_srcdir:-}" ] && printf 'export top_srcdir=%q\n' "$top_srcdir"
+		for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS PROVD_SRCDIR PROVD_TEMPLATES; do
+			[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+		done
+		for a in "${envs[@]}"; do printf 'export %q\n' "$a"; done
+		printf '%q ' "$@"; echo
+	} > "$job/cmd"
+	# L1: q35 under multi-threaded TCG with SVM+NPT emulated so kvm-amd
+	# loads; host root read-only over 9p, the job dir writable.
+	qemu-system-x86_64 -accel tcg,thread=multi -M q35 -cpu EPYC,+svm,+npt \
+		-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
+		-chardev stdio,id=con,signal=off -serial chardev:con \
+		-kernel "$kimg" -initrd "$l1" \
+		-append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" \
+		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
+		-fsdev local,id=jb,path="$job",security_model=none \
+		-device virtio-9p-pci,fsdev=jb,mount_tag=job \
+		-no-reboot </dev/null 2>"$job/qemu-l1.log" &
+	qpid=$!
+	local t=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ "$t" -ge "$timeout" ]; then
+			echo "vmrig: L1 timed out after ${timeout}s" >&2
+			kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
+			[ "$keep" = 1 ] || rm -rf "$job"
+			return 124
+		fi
+		sleep 1; t=$((t + 1))
+	done
+	wait "$qpid"
+	if [ -f "$job/rc" ]; then rc=$(cat "$job/rc"); else echo "vmrig: L1 ended without the command's status" >&2; cat "$job/qemu-l1.log" >&2; rc=125; fi
+	[ "$keep" = 1 ] || rm -rf "$job"
+	return "$rc"
+}
+
+case "${1:-}" in
+run) shift; cmd_run "$@"; exit $? ;;
+kernel) rig_kernel ;;
+guest-initrd) cache=$(cache_default); o=$(rig_initrd guest "$here/guest-init" $GUEST_MODULES) && cp "$o" "$2" ;;
+check) rig_check ;;
+*) sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
