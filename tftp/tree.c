@@ -515,3 +515,66 @@ out:
 	free(root);
 	return r;
 }
+
+/* "01-aa-bb-cc-dd-ee-ff" or "grub.cfg-aa:bb:cc:dd:ee:ff" back to the MAC. */
+static bool mac_of_file(const char *fname, const char *prefix, char mac[18])
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(fname, prefix, n) != 0 || strlen(fname + n) != 17)
+		return false;
+	memcpy(mac, fname + n, 17);
+	mac[17] = '\0';
+	for (char *p = mac; *p; p++)
+		if (*p == '-')
+			*p = ':';
+	return true;
+}
+
+/* Remove per-MAC files in root/sub whose MAC no system in snap has. */
+static void prune_orphans(const char *root, const char *sub, const char *prefix,
+			  struct snapshot *snap, struct tftp_tree_stats *st)
+{
+	char *dir = path_join(root, sub);
+	DIR *dh = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (dh && (e = readdir(dh))) {
+		char mac[18], rel[300];
+		if (!mac_of_file(e->d_name, prefix, mac) || snapshot_system_by_mac(snap, mac))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", sub, e->d_name);
+		remove_file(root, rel, st);
+	}
+	if (dh)
+		closedir(dh);
+	free(dir);
+}
+
+int tftp_tree_apply_change(struct snapshot *snap, enum obj_kind kind, const char *name,
+			   const char *base_url, struct tftp_tree_stats *st, struct diags *d)
+{
+	struct tftp_tree_stats local = { 0 };
+	char *root = tree_root(snap), *menu = NULL;
+	bool built;
+	int r;
+
+	if (!st)
+		st = &local;
+	if (!root)
+		return -ENOMEM;
+	menu = path_join(root, "pxelinux.cfg/default");
+	built = menu && access(menu, F_OK) == 0;
+	free(menu);
+	if (kind != OBJ_SYSTEM || !name || !built) {
+		free(root);
+		return tftp_tree_sync(snap, base_url, st, d);
+	}
+	r = tftp_tree_update_system(snap, NULL, name, base_url, st, d);
+	/* A directory scan (~1 ms for 10,000 entries) instead of the old
+	 * snapshot: the CLI commits before it knows what the files were. */
+	prune_orphans(root, "pxelinux.cfg", "01-", snap, st);
+	prune_orphans(root, "grub", "grub.cfg-", snap, st);
+	free(root);
+	return r;
+}

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "provd/base/err.h"
+#include "provd/core/model.h"
 
 struct snapshot;
 
@@ -46,6 +47,15 @@ int tftp_tree_sync(struct snapshot *snap, const char *base_url,
 int tftp_tree_update_system(struct snapshot *snap, struct snapshot *old_snap,
 			    const char *name, const char *base_url,
 			    struct tftp_tree_stats *st, struct diags *d);
+
+/* After a committed change to one object: for a system, render its files
+ * (tftp_tree_update_system) and remove per-MAC files that no system in snap
+ * owns any more (the system was removed or lost a MAC), so no old snapshot
+ * is needed; for a distro or profile (menus, links and many systems' files
+ * depend on them), or when the tree was never built, a full tftp_tree_sync.
+ * name may be NULL for "unknown": full sync. */
+int tftp_tree_apply_change(struct snapshot *snap, enum obj_kind kind, const char *name,
+			   const char *base_url, struct tftp_tree_stats *st, struct diags *d);
 
 /* The pxelinux.cfg file name for a MAC ("01-aa-bb-cc-dd-ee-ff"). */
 void tftp_pxelinux_name(const char *mac, char out[21]);

@@ -22,6 +22,10 @@ struct cli {
 	 * handed to cli_after_change() so it need not load it again; NULL
 	 * otherwise. cli_after_change() releases it. */
 	struct snapshot *snap;
+	/* Set with snap when the write was to one system (its name, valid
+	 * until cli_after_change() returns): the TFTP tree then updates only
+	 * that system's files. NULL: distro/profile/unknown, full re-render. */
+	const char *changed_system;
 };
 
 /* argv[0] is the noun ("distro"); argv[1] the verb, and so on. */

@@ -34,7 +34,10 @@ int cli_after_change(struct cli *c)
 	if (daemon_running(c->state_dir) == 0) {
 		char *url = base_url_pick(snapshot_config(s), NULL);
 		struct tftp_tree_stats st = { 0 };
-		if (url && tftp_tree_sync(s, url, &st, &d) < 0) {
+		/* One system's change touches only its files (milliseconds at
+		 * 10,000 systems); anything else re-renders what changed. */
+		if (url && tftp_tree_apply_change(s, c->changed_system ? OBJ_SYSTEM : OBJ_PROFILE,
+						  c->changed_system, url, &st, &d) < 0) {
 			fprintf(stderr, "provd: warning: the TFTP tree could not be fully updated:\n");
 			cli_print_diags(&d);
 		}
@@ -112,6 +115,8 @@ int cli_obj_write(struct cli *c, const struct obj *o, enum store_mode mode)
 	struct diags d = { 0 };
 	int r = store_put(c->state_dir, o, mode, &d, &c->snap);
 	char *path = store_obj_path(c->state_dir, o->kind, obj_name_of(o));
+
+	c->changed_system = o->kind == OBJ_SYSTEM ? o->u.system.name : NULL;
 
 	/* A new object built from command-line options has no file yet:
 	 * positions in the never-written YAML would only confuse, and each

@@ -294,6 +294,7 @@ int cli_obj_remove(struct cli *c, enum obj_kind kind, int argc, char **argv)
 	if (r > 0)
 		return r;
 	r = store_remove(c->state_dir, kind, name, &d, &c->snap);
+	c->changed_system = kind == OBJ_SYSTEM ? name : NULL;
 	cli_print_diags(&d);
 	diags_clear(&d);
 	if (r < 0) {
@@ -408,6 +409,7 @@ int cli_obj_edit(struct cli *c, enum obj_kind kind, int argc, char **argv)
 		/* Only over the version we opened: an edit never silently
 		 * undoes someone else's change made meanwhile. */
 		r = store_replace_if(c->state_dir, kind, name, orig_sha, text, len, &d, &c->snap);
+		c->changed_system = kind == OBJ_SYSTEM ? name : NULL;
 		cli_print_diags(&d);
 		diags_clear(&d);
 		if (r == -ESTALE) {

@@ -289,6 +289,38 @@ static void test_mac_change_and_removal(void **state)
 	diags_clear(&d);
 }
 
+static void test_apply_change_without_old_snapshot(void **state)
+{
+	struct tftp_tree_stats st;
+	struct diags d = { 0 };
+	struct stat a0, a1;
+
+	(void)state;
+	/* Before the tree exists, any change builds all of it. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(tftp_tree_apply_change(snap, OBJ_SYSTEM, "a", B, &st, &d), 0);
+	assert_true(exists("tftp/pxelinux.0") && exists("tftp/pxelinux.cfg/01-52-54-00-00-01-0b"));
+	a0 = stat_of("tftp/pxelinux.cfg/01-52-54-00-00-00-0a");
+	/* b loses a MAC; the CLI has only the new snapshot. */
+	put("systems/b.yaml", "profile: ws\ninterfaces:\n  - mac: \"52:54:00:00:00:0c\"\n");
+	reload();
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(tftp_tree_apply_change(snap, OBJ_SYSTEM, "b", B, &st, &d), 0);
+	assert_int_equal(st.written, 2);	/* the new MAC's two files */
+	assert_int_equal(st.removed, 4);	/* both old MACs' two files */
+	assert_false(exists("tftp/pxelinux.cfg/01-52-54-00-00-00-0b"));
+	assert_false(exists("tftp/grub/grub.cfg-52:54:00:00:01:0b"));
+	assert_true(exists("tftp/pxelinux.cfg/01-52-54-00-00-00-0c"));
+	a1 = stat_of("tftp/pxelinux.cfg/01-52-54-00-00-00-0a");
+	assert_int_equal(a0.st_ino, a1.st_ino);
+	/* A profile change is a full (warm) sync: nothing differs here. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(tftp_tree_apply_change(snap, OBJ_PROFILE, "ws", B, &st, &d), 0);
+	assert_int_equal(st.written + st.removed + st.linked, 0);
+	assert_true(st.unchanged > 0);
+	diags_clear(&d);
+}
+
 static void test_full_sync_prunes_stale(void **state)
 {
 	struct tftp_tree_stats st;
@@ -336,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_warm_sync_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_one_system, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_change_and_removal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_change_without_old_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_sync_prunes_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_error_keeps_files, setup, teardown),
 	};
