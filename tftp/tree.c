@@ -71,6 +71,18 @@ static int write_new(const char *path, const char *data, size_t len)
 	return 0;
 }
 
+/* Count a change and tell the caller's hook, if any. */
+static void note(struct tftp_tree_stats *st, char what, const char *rel)
+{
+	switch (what) {
+	case 'W': st->written++; break;
+	case 'L': st->linked++; break;
+	case 'R': st->removed++; break;
+	}
+	if (st->on_change)
+		st->on_change(what, rel, st->arg);
+}
+
 /* Write rel under root when its content differs. */
 static int put_file(const char *root, const char *rel, const char *data, size_t len,
 		    struct tftp_tree_stats *st)
@@ -84,7 +96,7 @@ static int put_file(const char *root, const char *rel, const char *data, size_t 
 	if (fresh_tree) {
 		r = write_new(path, data, len);
 		if (r == 0)
-			st->written++;
+			note(st, 'W', rel);
 		free(path);
 		return r;
 	}
@@ -98,7 +110,7 @@ static int put_file(const char *root, const char *rel, const char *data, size_t 
 		r = batch_writes ? fs_write_replace(path, data, len, 0644)
 				 : fs_write_atomic(path, data, len, 0644);
 		if (r == 0)
-			st->written++;
+			note(st, 'W', rel);
 	}
 	free(old);
 	free(path);
@@ -127,7 +139,7 @@ static int remove_file(const char *root, const char *rel, struct tftp_tree_stats
 	if (!path)
 		return -ENOMEM;
 	if (unlink(path) == 0)
-		st->removed++;
+		note(st, 'R', rel);
 	else if (errno != ENOENT)
 		r = -errno;
 	free(path);
@@ -151,7 +163,7 @@ static int put_link(const char *root, const char *rel, const char *src, struct t
 	if (fresh_tree) {
 		r = link(src, dst) == 0 ? 0 : fs_copy_file(src, dst, 0644);
 		if (r == 0)
-			st->linked++;
+			note(st, 'L', rel);
 		goto out;
 	}
 	if (stat(dst, &t) == 0 &&
@@ -162,7 +174,7 @@ static int put_link(const char *root, const char *rel, const char *src, struct t
 	}
 	r = fs_link_or_copy(src, dst, 0644);
 	if (r == 0)
-		st->linked++;
+		note(st, 'L', rel);
 out:
 	free(dst);
 	return r;
@@ -389,7 +401,7 @@ int tftp_tree_sync(struct snapshot *snap, const char *base_url, struct tftp_tree
 	 * do the careful incremental pass on whatever is there. */
 	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(tmp);
-	memset(st, 0, sizeof(*st));
+	st->written = st->unchanged = st->removed = st->linked = 0;
 	r = sync_into(snap, root, base_url, st, d);
 	free(root);
 	return r;

@@ -31,6 +31,10 @@ struct tftp_tree_stats {
 	size_t unchanged;	/* files already current */
 	size_t removed;		/* stale files removed */
 	size_t linked;		/* boot files (re)linked */
+	/* Optional hook, called for each change: what is 'W' (written), 'L'
+	 * (linked) or 'R' (removed), rel the path inside the tree. */
+	void (*on_change)(char what, const char *rel, void *arg);
+	void *arg;
 };
 
 /* Name of the GRUB netboot image in the tree (DHCP boot file for UEFI). */

@@ -29,12 +29,36 @@ static void usage(FILE *f)
 		"                  host's first IPv4 address)\n");
 }
 
+#define SHOW_MAX 50	/* changed files listed in text output; the rest counted */
+#define JSON_MAX 1000	/* and in --json output ("changes_truncated") */
+
+struct changes {
+	bool json;
+	size_t n;
+	json_t *list;
+};
+
+static void on_change(char what, const char *rel, void *arg)
+{
+	struct changes *ch = arg;
+	const char *verb = what == 'W' ? "written" : what == 'L' ? "linked" : "removed";
+
+	ch->n++;
+	if (ch->json) {
+		if (ch->n <= JSON_MAX)
+			json_array_append_new(ch->list, json_pack("{s:s, s:s}", "file", rel, "action", verb));
+	} else if (ch->n <= SHOW_MAX) {
+		printf("  %-7s %s\n", verb, rel);
+	}
+}
+
 int cli_sync(struct cli *c, int argc, char **argv)
 {
 	const char *base = NULL;
 	struct snapshot *s;
 	struct diags d = { 0 };
 	struct tftp_tree_stats st = { 0 };
+	struct changes ch = { 0 };
 	struct timespec t0, t1;
 	char *url;
 	int r;
@@ -51,9 +75,15 @@ int cli_sync(struct cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	ch.json = c->json;
+	ch.list = c->json ? json_array() : NULL;
+	st.on_change = on_change;
+	st.arg = &ch;
 	s = cli_snapshot(c);
-	if (!s)
+	if (!s) {
+		json_decref(ch.list);
 		return EXIT_FAIL;
+	}
 	url = base ? strdup(base) : base_url_pick(snapshot_config(s), NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = url ? tftp_tree_sync(s, url, &st, &d) : -1;
@@ -66,10 +96,15 @@ int cli_sync(struct cli *c, int argc, char **argv)
 				      "base_url", url ? url : "", "written", (json_int_t)st.written,
 				      "linked", (json_int_t)st.linked, "removed", (json_int_t)st.removed,
 				      "unchanged", (json_int_t)st.unchanged, "milliseconds", ms);
+		json_object_set_new(j, "changes", ch.list);
+		json_object_set_new(j, "changes_truncated", json_boolean(ch.n > JSON_MAX));
+		ch.list = NULL;
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(j);
 	} else {
+		if (ch.n > SHOW_MAX)
+			printf("  ... and %zu more\n", ch.n - SHOW_MAX);
 		printf("sync: %zu written, %zu linked, %zu removed, %zu unchanged in %.1f ms (base URL %s)\n",
 		       st.written, st.linked, st.removed, st.unchanged, ms, url ? url : "?");
 	}

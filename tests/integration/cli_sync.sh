@@ -10,7 +10,7 @@ NETBOOT=/usr/lib/debian-installer/images/12/amd64/text
 [ -d "$NETBOOT" ] || skip_all "debian-installer-12-netboot-amd64 is not installed"
 [ -r /usr/lib/PXELINUX/pxelinux.0 ] || skip_all "pxelinux is not installed"
 
-plan 16
+plan 18
 T=$(tmpdir)
 S=$T/state
 p() { "$PROVD" --state "$S" "$@"; }
@@ -86,7 +86,10 @@ ok "pc1 now boots locally" grep -qi 'localboot' "$S/tftp/pxelinux.cfg/01-52-54-0
 p system remove pc2 >/dev/null 2>&1
 ok "removed system's files are gone" sh -c "! ls '$S/tftp/pxelinux.cfg/01-52-54-00-00-00-02' '$S/tftp/grub/grub.cfg-52:54:00:00:00:02' 2>/dev/null"
 echo stale > "$S/tftp/pxelinux.cfg/01-52-54-00-99-99-99"
-p sync >/dev/null 2>&1
+out=$(p sync 2>&1)
 ok "sync prunes a stale per-MAC file" [ ! -e "$S/tftp/pxelinux.cfg/01-52-54-00-99-99-99" ]
+ok "sync says what it removed" sh -c "printf '%s\n' '$out' | grep -q '^ *removed *pxelinux.cfg/01-52-54-00-99-99-99\$'"
+json=$(p --json sync 2>/dev/null)
+ok "--json: nothing left to change" sh -c "printf '%s' '$json' | tr -d ' \n' | grep -q '\"changes\":\[\]'"
 
 done_testing
