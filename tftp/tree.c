@@ -590,3 +590,58 @@ int tftp_tree_apply_change(struct snapshot *snap, enum obj_kind kind, const char
 	free(root);
 	return r;
 }
+
+/* Same objects of kind in a and b: names and file digests. */
+static bool same_objs(struct snapshot *a, struct snapshot *b, enum obj_kind kind)
+{
+	size_t n = snapshot_count(a, kind);
+
+	if (n != snapshot_count(b, kind))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct obj *x = snapshot_at(a, kind, i), *y = snapshot_at(b, kind, i);
+		if (x == y)	/* shared by snapshot_reload() */
+			continue;
+		if (strcmp(x->sha256, y->sha256) != 0)
+			return false;
+		if (strcmp(kind == OBJ_DISTRO ? x->u.distro.name : x->u.profile.name,
+			   kind == OBJ_DISTRO ? y->u.distro.name : y->u.profile.name) != 0)
+			return false;
+	}
+	return true;
+}
+
+int tftp_tree_update_diff(struct snapshot *snap, struct snapshot *old, const char *base_url,
+			  struct tftp_tree_stats *st, struct diags *d)
+{
+	struct tftp_tree_stats local = { 0 };
+	char *root, *menu;
+	bool built;
+	int r, rc = 0;
+
+	if (!st)
+		st = &local;
+	root = tree_root(snap);
+	menu = root ? path_join(root, "pxelinux.cfg/default") : NULL;
+	built = menu && access(menu, F_OK) == 0;
+	free(menu);
+	free(root);
+	if (!old || !built || !same_objs(snap, old, OBJ_DISTRO) || !same_objs(snap, old, OBJ_PROFILE))
+		return tftp_tree_sync(snap, base_url, st, d);
+	for (size_t i = 0; i < snapshot_count(snap, OBJ_SYSTEM); i++) {
+		const struct obj *o = snapshot_at(snap, OBJ_SYSTEM, i);
+		const struct obj *p = snapshot_obj(old, OBJ_SYSTEM, o->u.system.name);
+		if (p == o || (p && strcmp(p->sha256, o->sha256) == 0))
+			continue;
+		if ((r = tftp_tree_update_system(snap, old, o->u.system.name, base_url, st, d)) < 0)
+			rc = r;
+	}
+	for (size_t i = 0; i < snapshot_count(old, OBJ_SYSTEM); i++) {
+		const struct obj *p = snapshot_at(old, OBJ_SYSTEM, i);
+		if (snapshot_obj(snap, OBJ_SYSTEM, p->u.system.name))
+			continue;
+		if ((r = tftp_tree_update_system(snap, old, p->u.system.name, base_url, st, d)) < 0)
+			rc = r;
+	}
+	return rc;
+}

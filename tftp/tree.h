@@ -61,6 +61,17 @@ int tftp_tree_update_system(struct snapshot *snap, struct snapshot *old_snap,
 int tftp_tree_apply_change(struct snapshot *snap, enum obj_kind kind, const char *name,
 			   const char *base_url, struct tftp_tree_stats *st, struct diags *d);
 
+/* Bring the tree from old to snap by what differs between them: when both
+ * hold the same distros and profiles (same names and file digests), only
+ * systems that appeared, disappeared or whose file changed get their files
+ * updated (old tells which MACs to remove); otherwise, or when old is NULL
+ * or the tree was never built, a full tftp_tree_sync. For writes that
+ * change objects only (API, install callbacks): snapshots do not see edits
+ * of templates or provd.yaml, so after those (SIGHUP, start) call
+ * tftp_tree_sync. */
+int tftp_tree_update_diff(struct snapshot *snap, struct snapshot *old, const char *base_url,
+			  struct tftp_tree_stats *st, struct diags *d);
+
 /* The pxelinux.cfg file name for a MAC ("01-aa-bb-cc-dd-ee-ff"). */
 void tftp_pxelinux_name(const char *mac, char out[21]);
 

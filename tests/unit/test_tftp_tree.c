@@ -321,6 +321,51 @@ static void test_apply_change_without_old_snapshot(void **state)
 	diags_clear(&d);
 }
 
+static void test_update_diff(void **state)
+{
+	struct tftp_tree_stats st;
+	struct diags d = { 0 };
+	struct snapshot *old;
+	struct stat a0, a1;
+	char *text;
+
+	(void)state;
+	assert_int_equal(sync_ok(&st), 0);
+	a0 = stat_of("tftp/pxelinux.cfg/01-52-54-00-00-00-0a");
+	/* b loses a MAC, c appears: only their files change. */
+	old = snapshot_ref(snap);
+	put("systems/b.yaml", "profile: ws\ninterfaces:\n  - mac: \"52:54:00:00:00:0b\"\n");
+	put("systems/c.yaml", "profile: ws\ninterfaces:\n  - mac: \"52:54:00:00:00:0c\"\n");
+	reload();
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(tftp_tree_update_diff(snap, old, B, &st, &d), 0);
+	assert_int_equal(st.written, 2);	/* c's two files; b's remaining ones are current */
+	assert_int_equal(st.removed, 2);	/* b's dropped MAC */
+	assert_int_equal(st.linked, 0);
+	assert_true(exists("tftp/pxelinux.cfg/01-52-54-00-00-00-0c"));
+	assert_false(exists("tftp/pxelinux.cfg/01-52-54-00-00-01-0b"));
+	a1 = stat_of("tftp/pxelinux.cfg/01-52-54-00-00-00-0a");
+	assert_int_equal(a0.st_ino, a1.st_ino);
+	snapshot_unref(old);
+	/* A profile change is seen and re-renders everything that differs. */
+	old = snapshot_ref(snap);
+	put("profiles/ws.yaml", "distro: deb\nkernel_options: provd_test_marker=1\n");
+	reload();
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(tftp_tree_update_diff(snap, old, B, &st, &d), 0);
+	assert_true(st.written >= 3);
+	text = slurp("tftp/pxelinux.cfg/01-52-54-00-00-00-0a");
+	assert_non_null(strstr(text, "provd_test_marker=1"));
+	free(text);
+	snapshot_unref(old);
+	/* No old snapshot: a full sync. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(tftp_tree_update_diff(snap, NULL, B, &st, &d), 0);
+	assert_int_equal(st.written, 0);
+	assert_true(st.unchanged > 10);
+	diags_clear(&d);
+}
+
 static void test_full_sync_prunes_stale(void **state)
 {
 	struct tftp_tree_stats st;
@@ -369,6 +414,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_one_system, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_change_and_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_change_without_old_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_sync_prunes_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_error_keeps_files, setup, teardown),
 	};
