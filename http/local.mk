@@ -47,8 +47,8 @@ tests_fuzz_libfuzzer_httppath_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_httppath_LDADD = libhttp.a $(BASE_A)
 endif
 
-TESTS += tests/integration/http_serve.sh
-EXTRA_DIST += tests/integration/http_serve.sh
+TESTS += tests/integration/http_serve.sh tests/integration/http_load.sh
+EXTRA_DIST += tests/integration/http_serve.sh tests/integration/http_load.sh
 
 # http-api: REST API, install callbacks, metrics, and the JSON<->YAML bridge.
 libhttp_a_SOURCES += \

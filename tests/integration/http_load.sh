@@ -58,7 +58,7 @@ is "$CLIENTS concurrent 64 MiB downloads, all bytes verified" "$good" "$CLIENTS"
 diag "$(awk -v a="$t0" -v b="$t1" -v n=$CLIENTS 'BEGIN { printf "%d x 64 MiB in %.1f s (%.0f MiB/s incl. client hashing)", n, b - a, n * 64 / (b - a) }')"
 
 # --- 2,000 rendered answers ---------------------------------------------------
-"$PROVD" --state "$S" render autoinstall --system web1 >"$T/expected" 2>"$T/render.err"
+"$PROVD" --state "$S" render autoinstall --system web1 --base-url "$URL" >"$T/expected" 2>"$T/render.err"
 ok "provd render autoinstall works" test -s "$T/expected"
 want=$(sha <"$T/expected")
 mkdir -p "$T/ans"
