@@ -40,3 +40,9 @@ EXTRA_DIST += tests/integration/dhcp_full.sh
 # Firmware PXE client (SeaBIOS + iPXE in QEMU TCG) through provd (lead).
 TESTS += tests/integration/pxe_ipxe.sh
 EXTRA_DIST += tests/integration/pxe_ipxe.sh
+
+# Nested VM test rig (vmrig): L1 under QEMU TCG with emulated SVM; provd's
+# VMM tests run inside it. See docs/vmrig.md.
+TESTS += tests/integration/vm_rig.sh
+EXTRA_DIST += tests/integration/vm_rig.sh tests/vmrig/rig.sh tests/vmrig/mkinitrd.sh \
+	tests/vmrig/l1-init tests/vmrig/guest-init tests/vmrig/l2-run.sh tests/vmrig/README.md

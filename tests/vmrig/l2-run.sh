@@ -23,14 +23,14 @@ provd)
 		--append "$append" --disk "$out/disk.img" --net slirp
 		--memory "$mem" --vcpus "$cpus" --console stdio --timeout 120) ;;
 qemu-microvm)
-	cmd=(qemu-system-x86_64 -enable-kvm -cpu host -M microvm,pit=on,pic=off,rtc=off -nodefaults
+	cmd=(qemu-system-x86_64 -enable-kvm -M microvm,pit=on,pic=off,rtc=off -nodefaults
 		-no-user-config -display none -serial stdio -m "$mem" -smp "$cpus"
 		-kernel "$VMRIG_KERNEL" -initrd "$VMRIG_INITRD" -append "$append earlyprintk=ttyS0"
 		-drive id=d0,file="$out/disk.img",format=raw,if=none -device virtio-blk-device,drive=d0
 		-netdev user,id=n0 -device virtio-net-device,netdev=n0
 		-object rng-random,id=r0,filename=/dev/urandom -device virtio-rng-device,rng=r0 -no-reboot) ;;
 qemu-q35)
-	cmd=(qemu-system-x86_64 -enable-kvm -cpu host -M q35 -nodefaults
+	cmd=(qemu-system-x86_64 -enable-kvm -M q35 -nodefaults
 		-no-user-config -display none -serial stdio -m "$mem" -smp "$cpus"
 		-kernel "$VMRIG_KERNEL" -initrd "$VMRIG_INITRD" -append "$append"
 		-drive id=d0,file="$out/disk.img",format=raw,if=none -device virtio-blk-pci,drive=d0

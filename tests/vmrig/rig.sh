@@ -112,7 +112,7 @@ cmd_run() {
 		-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
 		-chardev stdio,id=con,signal=off -serial chardev:con \
 		-kernel "$kimg" -initrd "$l1" \
-		-append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" \
+		-append "console=ttyS0 quiet loglevel=${VMRIG_LOGLEVEL:-1} panic=-1 rdinit=/init" \
 		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
 		-fsdev local,id=jb,path="$job",security_model=none \
