@@ -42,6 +42,7 @@
 #include "provd/base/log.h"
 #include "provd/base/loop.h"
 #include "provd/base/netaddr.h"
+#include "provd/core/baseurl.h"
 #include "provd/core/config.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/store.h"
@@ -459,50 +460,6 @@ static void on_signal(struct loop *l, int signo, void *arg)
 /* ------------------------------------------------------------------ */
 /* addresses and privileges */
 
-/* The URL clients use to reach us. provd.yaml base_url wins; else the
- * configured server address; else the listen address when it is a
- * specific one; else the first non-loopback IPv4 of the host (what a lab
- * machine on the same segment can reach), else loopback. */
-static char *pick_base_url(const struct config *c, const char *listen, uint16_t port)
-{
-	struct netaddr a;
-	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
-	char *url = NULL;
-	struct ifaddrs *ifs = NULL;
-
-	if (c->base_url)
-		return strdup(c->base_url);
-	if (c->server_address) {
-		if (asprintf(&url, "http://%s:%u", c->server_address, port) < 0)
-			return NULL;
-		return url;
-	}
-	if (netaddr_parse(listen, "0.0.0.0", port, &a) == 0) {
-		if (a.ss.ss_family == AF_INET) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)&a.ss;
-			if (sin->sin_addr.s_addr != htonl(INADDR_ANY)) {
-				inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-				goto done;
-			}
-		}
-	}
-	if (getifaddrs(&ifs) == 0) {
-		for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-			    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
-				continue;
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, host,
-				  sizeof(host));
-			break;
-		}
-		freeifaddrs(ifs);
-	}
-done:
-	if (asprintf(&url, "http://%s:%u", host, port) < 0)
-		return NULL;
-	return url;
-}
-
 static int drop_privileges(const char *user)
 {
 	struct passwd *pw;
@@ -709,7 +666,7 @@ int daemon_run(const struct daemon_opts *o)
 	}
 	/* A port of 0 (tests) is only known after binding; the URL is fixed
 	 * up below once the server runs. */
-	dm.base_url = pick_base_url(cfg, ho.listen, netaddr_port(&na));
+	dm.base_url = base_url_pick(cfg, ho.listen);
 	if (dhcp_prepare(&dm, o, cfg) < 0)
 		goto out;
 	/* Machines that get their boot info from our DHCP reach us on that
