@@ -2,6 +2,7 @@
  * (render.h). */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -624,6 +625,51 @@ static void merge_unique(struct diags *dst, const struct diags *src)
 	}
 }
 
+/* Compile every admin template under <state>/templates/PREFIX, used or not:
+ * a broken copy nobody references yet is still reported (undefined
+ * variables need a context, so only syntax and includes are checked here;
+ * the renders below check the rest for the templates in use). Hidden files
+ * (editor swap files) and names templates cannot have are skipped. */
+static int check_admin_dir(const char *state_dir, const char *top, const char *prefix, int depth,
+			   struct diags *d)
+{
+	char *dir = prefix[0] ? path_join(top, prefix) : strdup(top);
+	DIR *dh = dir ? opendir(dir) : NULL;
+	struct dirent *de;
+	int rc = 0;
+
+	if (!dh) {
+		free(dir);
+		return 0;	/* no admin templates */
+	}
+	while ((de = readdir(dh))) {
+		char *name = NULL, *full;
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&name, "%s%s%s", prefix, prefix[0] ? "/" : "", de->d_name) < 0)
+			break;
+		full = path_join(top, name);
+		if (full && stat(full, &st) == 0 && tmpl_name_valid(name)) {
+			if (S_ISDIR(st.st_mode) && depth < TMPL_INCLUDE_DEPTH) {
+				if (check_admin_dir(state_dir, top, name, depth + 1, d) < 0)
+					rc = -EINVAL;
+			} else if (S_ISREG(st.st_mode)) {
+				struct centry *e = NULL;
+				if (tmpl_get(state_dir, name, d, &e) < 0)
+					rc = -EINVAL;
+				else
+					tmpl_put(e);
+			}
+		}
+		free(full);
+		free(name);
+	}
+	closedir(dh);
+	free(dir);
+	return rc;
+}
+
 int render_check_all(const struct snapshot *s, const char *base_url, struct diags *out)
 {
 	struct diags all = { 0 }, *d = &all;
@@ -637,6 +683,12 @@ int render_check_all(const struct snapshot *s, const char *base_url, struct diag
 		if ((call) < 0)          \
 			rc = -EINVAL;    \
 	} while (0)
+	{
+		char *top = path_join(snapshot_state_dir(s), "templates");
+		if (top && check_admin_dir(snapshot_state_dir(s), top, "", 0, d) < 0)
+			rc = -EINVAL;
+		free(top);
+	}
 	CHECK(render_pxelinux_default(s, base_url, &b, d));
 	CHECK(render_ipxe(s, NULL, base_url, &b, d));
 	CHECK(render_grub(s, NULL, base_url, &b, d));

@@ -41,8 +41,9 @@ int render_ipxe(const struct snapshot *s, const char *system, const char *base_u
 		struct buf *out, struct diags *d);
 int render_grub(const struct snapshot *s, const char *system, const char *base_url,
 		struct buf *out, struct diags *d);
-/* `provd check`: compile every shipped and referenced template and render
- * every system's and profile's files, reporting all problems. */
+/* `provd check`: compile every template in <state>/templates (used or not;
+ * hidden files skipped) and every referenced one, and render every system's
+ * and profile's files, reporting all problems (each distinct one once). */
 int render_check_all(const struct snapshot *s, const char *base_url, struct diags *d);
 /* Path of the template file NAME resolves to (caller frees), or NULL. */
 char *render_template_path(const char *state_dir, const char *name);

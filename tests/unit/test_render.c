@@ -298,6 +298,18 @@ static void test_errors(void **state)
 	reload();
 	assert_int_equal(render_check_all(snap, B, &d), 0);
 	assert_int_equal(d.n, 0);
+	/* An admin template nobody uses yet is still compiled by check;
+	 * hidden files (editor swap files) are not. */
+	put("templates/unused/x.cfg", "ok\n  {% for %}\n");
+	put("templates/unused/.x.cfg.swp", "{% if %}");
+	assert_int_equal(render_check_all(snap, B, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.v[0].file, "/templates/unused/x.cfg"));
+	assert_int_equal(d.v[0].line, 2);
+	diags_clear(&d);
+	drop("templates/unused/x.cfg");
+	assert_int_equal(render_check_all(snap, B, &d), 0);
+	assert_int_equal(d.n, 0);
 }
 
 /* The cache notices an edited template, a new admin copy of an included
