@@ -209,23 +209,35 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 		free(path);
 		return -ENOMEM;
 	}
+	/* Find and reference under the lock; check freshness (stat and
+	 * access calls) outside it, so concurrent HTTP renders do not queue
+	 * behind each other's system calls. */
 	pthread_mutex_lock(&cache_lock);
-	for (pp = &cache; (e = *pp); pp = &e->next) {
-		if (strcmp(e->key, key) != 0)
-			continue;
-		if (deps_fresh(e, state_dir)) {
+	for (e = cache; e; e = e->next) {
+		if (strcmp(e->key, key) == 0) {
 			e->refs++;
-			pthread_mutex_unlock(&cache_lock);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (e) {
+		if (deps_fresh(e, state_dir)) {
 			free(key);
 			free(path);
 			*out = e;
 			return 0;
 		}
-		*pp = e->next;	/* stale: drop the cache's reference */
-		centry_unref_locked(e);
-		break;
+		pthread_mutex_lock(&cache_lock);
+		for (pp = &cache; *pp; pp = &(*pp)->next) {
+			if (*pp == e) {
+				*pp = e->next;	/* stale: drop the cache's reference */
+				centry_unref_locked(e);
+				break;
+			}
+		}
+		centry_unref_locked(e);	/* and ours */
+		pthread_mutex_unlock(&cache_lock);
 	}
-	pthread_mutex_unlock(&cache_lock);
 
 	r = fs_read_file(path, TMPL_SIZE_MAX + 1, &text, &len);
 	if (r == 0)

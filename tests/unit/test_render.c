@@ -414,6 +414,56 @@ static void test_threads(void **state)
 	free(want);
 }
 
+/* Renders while an admin keeps rewriting the template: every render is
+ * one whole version or the other, and stale entries are replaced safely. */
+static volatile int flipping;
+
+static void *flip_run(void *arg)
+{
+	for (int i = 0; i < 200; i++)
+		put("templates/t/flip", i % 2 ? "version B, longer" : "version A");
+	flipping = 0;
+	return NULL;
+}
+
+static void *flip_read(void *arg)
+{
+	int *bad = arg;
+
+	while (flipping) {
+		struct diags d = { 0 };
+		struct buf b;
+		buf_init(&b, 0);
+		if (render_autoinstall(snap, OBJ_SYSTEM, "s-generic", B, &b, &d) != 0 ||
+		    (strcmp(buf_str(&b), "version A") && strcmp(buf_str(&b), "version B, longer")))
+			(*bad)++;
+		buf_free(&b);
+		diags_clear(&d);
+	}
+	return NULL;
+}
+
+static void test_threads_edit(void **state)
+{
+	pthread_t w, r[4];
+	int bad[4] = { 0 };
+
+	put("templates/t/flip", "version A");
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/flip\n");
+	reload();
+	flipping = 1;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&r[i], NULL, flip_read, &bad[i]), 0);
+	assert_int_equal(pthread_create(&w, NULL, flip_run, NULL), 0);
+	pthread_join(w, NULL);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(r[i], NULL);
+		assert_int_equal(bad[i], 0);
+	}
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/args\n");
+	reload();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_menu_labels),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_threads_edit),
 	};
 	return cmocka_run_group_tests_name("render", tests, setup, teardown);
 }
