@@ -45,4 +45,5 @@ EXTRA_DIST += tests/integration/pxe_ipxe.sh
 # VMM tests run inside it. See docs/vmrig.md.
 TESTS += tests/integration/vm_rig.sh
 EXTRA_DIST += tests/integration/vm_rig.sh tests/vmrig/rig.sh tests/vmrig/mkinitrd.sh \
-	tests/vmrig/l1-init tests/vmrig/guest-init tests/vmrig/l2-run.sh tests/vmrig/README.md
+	tests/vmrig/l1-init tests/vmrig/guest-init tests/vmrig/l2-run.sh tests/vmrig/README.md \
+	bench/vm/run.sh

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/vmrig/l2-run.sh VMM OUTDIR [GUEST-CMDLINE-EXTRA]   (runs inside L1)
 # Boot the L2 test guest ($VMRIG_KERNEL + $VMRIG_INITRD) under VMM
-# (provd | qemu-microvm | qemu-q35) with 2 vCPUs, 256 MiB, a 16 MiB disk
+# (provd | qemu-microvm | qemu-q35) with 2 vCPUs, 256 MiB, an 80 MiB disk
 # OUTDIR/disk.img, slirp networking and virtio-rng, while busybox httpd
 # serves OUTDIR/www on 127.0.0.1:PORT (the guest fetches it as 10.0.2.2:PORT).
 # Leaves OUTDIR/console (guest serial), OUTDIR/status (the VMM's exit
@@ -12,7 +12,7 @@ vmm=$1 out=$2 extra=${3:-}
 mkdir -p "$out/www"
 mem=${VMRIG_L2_MEM:-256} cpus=${VMRIG_L2_CPUS:-2}
 [ -f "$out/www/file" ] || head -c 65536 /dev/urandom > "$out/www/file"
-[ -f "$out/disk.img" ] || truncate -s 16M "$out/disk.img"
+[ -f "$out/disk.img" ] || truncate -s 80M "$out/disk.img"
 port=$(( 20000 + $$ % 20000 ))
 busybox httpd -f -p 127.0.0.1:$port -h "$out/www" &
 hpid=$!
