@@ -18,3 +18,17 @@ endif
 # provd sync and the incremental tree through the CLI.
 TESTS += tests/integration/cli_sync.sh
 EXTRA_DIST += tests/integration/cli_sync.sh
+
+# Parsers of `provd distro import` (provd/cmd/import_parse.c): corpus
+# replayed in `make check`.
+check_PROGRAMS += tests/fuzz/fuzz_import
+TESTS += tests/fuzz/fuzz_import
+tests_fuzz_fuzz_import_SOURCES = tests/fuzz/fuzz_import.c provd/cmd/import_parse.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_import_LDADD = $(BASE_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_import
+tests_fuzz_libfuzzer_import_SOURCES = tests/fuzz/fuzz_import.c provd/cmd/import_parse.c
+tests_fuzz_libfuzzer_import_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_import_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_import_LDADD = $(BASE_A)
+endif

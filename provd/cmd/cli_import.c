@@ -28,6 +28,7 @@
 
 #include "provd/base/fsutil.h"
 #include "provd/base/sha256.h"
+#include "provd/cmd/import_parse.h"
 #include "provd/base/strparse.h"
 #include "provd/cmd/cli.h"
 #include "provd/cmd/cli_obj.h"
@@ -220,63 +221,24 @@ static char *join2(const char *a, const char *b)
 
 /* ---- layouts ---- */
 
-/* Value of key in [section] of an INI text (.treeinfo); NULL if absent. */
-static char *ini_get(const char *text, const char *section, const char *key)
-{
-	const char *p = text;
-	bool in = false;
-	size_t kl = strlen(key);
-
-	while (*p) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char line[512];
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
-		if (n && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (line[0] == '[') {
-			char *c = strchr(line, ']');
-			in = c && (size_t)(c - line - 1) == strlen(section) &&
-			     strncmp(line + 1, section, strlen(section)) == 0;
-		} else if (in && strncmp(line, key, kl) == 0) {
-			char *v = line + kl;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			if (*v == '=') {
-				v++;
-				while (*v == ' ' || *v == '\t')
-					v++;
-				return strdup(v);
-			}
-		}
-		p += n + (e ? 1 : 0);
-		if (!e)
-			break;
-	}
-	return NULL;
-}
-
 static bool try_treeinfo(const char *src, const char *arch, struct tree *t)
 {
 	char *ti = NULL, *family, *ver, *ta, *k, *i, sect[64];
 
 	if (source_read(src, ".treeinfo", &ti) < 0)
 		return false;
-	family = ini_get(ti, "general", "family");
+	family = import_ini_get(ti, "general", "family");
 	if (!family)
-		family = ini_get(ti, "release", "name");
-	ver = ini_get(ti, "general", "version");
+		family = import_ini_get(ti, "release", "name");
+	ver = import_ini_get(ti, "general", "version");
 	if (!ver)
-		ver = ini_get(ti, "release", "version");
-	ta = ini_get(ti, "general", "arch");
+		ver = import_ini_get(ti, "release", "version");
+	ta = import_ini_get(ti, "general", "arch");
 	if (!ta)
-		ta = ini_get(ti, "tree", "arch");
+		ta = import_ini_get(ti, "tree", "arch");
 	snprintf(sect, sizeof(sect), "images-%s", ta ? ta : arch);
-	k = ini_get(ti, sect, "kernel");
-	i = ini_get(ti, sect, "initrd");
+	k = import_ini_get(ti, sect, "kernel");
+	i = import_ini_get(ti, sect, "initrd");
 	if (k && i) {
 		t->kernel = join2(src, k);
 		t->initrd = join2(src, i);
@@ -403,28 +365,21 @@ static bool try_flat(const char *src, const char *arch, struct tree *t)
 	return false;
 }
 
-/* The bzImage header's kernel_version string (Linux boot protocol 2.00+:
- * "HdrS" at 0x202, pointer at 0x20e relative to 0x200). */
+/* The kernel's version from the start of its image (import_parse.c). */
 static void kernel_version_of(const char *path, char *out, size_t len)
 {
-	unsigned char hdr[0x210], ver[256];
+	unsigned char *img = malloc(IMPORT_KVER_SCAN);
 	FILE *f = fopen(path, "rb");
-	uint16_t off;
+	size_t n = 0;
 
 	out[0] = '\0';
-	if (!f)
-		return;
-	if (fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr) && memcmp(hdr + 0x202, "HdrS", 4) == 0) {
-		off = (uint16_t)(hdr[0x20e] | hdr[0x20f] << 8);
-		if (off && fseek(f, (long)off + 0x200, SEEK_SET) == 0) {
-			size_t n = fread(ver, 1, sizeof(ver) - 1, f);
-			ver[n] = '\0';
-			size_t k = strcspn((char *)ver, " ");
-			if (k < len && k > 0 && isprint(ver[0]))
-				snprintf(out, len, "%.*s", (int)k, (char *)ver);
-		}
-	}
-	fclose(f);
+	if (img && f)
+		n = fread(img, 1, IMPORT_KVER_SCAN, f);
+	if (n)
+		import_kernel_version(img, n, out, len);
+	if (f)
+		fclose(f);
+	free(img);
 }
 
 static int bring_file(const char *src, const char *dst, bool progress)
