@@ -242,14 +242,20 @@ static void log_diags(const struct diags *d)
 	}
 }
 
-static void tree_sync(struct daemon *dm, struct snapshot *snap)
+/* old NULL: a full pass (start, SIGHUP, file changes: templates and
+ * provd.yaml are not in the snapshot's objects). With old: only the systems
+ * that changed between the two snapshots (API writes, callbacks). */
+static void tree_update(struct daemon *dm, struct snapshot *snap, struct snapshot *old)
 {
 	struct diags d = { 0 };
 	struct tftp_tree_stats st = { 0 };
+	int r;
 
 	if (!dm->base_url)
 		return;
-	if (tftp_tree_sync(snap, dm->base_url, &st, &d) < 0) {
+	r = old ? tftp_tree_update_diff(snap, old, dm->base_url, &st, &d)
+		: tftp_tree_sync(snap, dm->base_url, &st, &d);
+	if (r < 0) {
 		log_warn("serve: the TFTP tree could not be fully rendered:");
 		log_diags(&d);
 	} else if (st.written || st.removed || st.linked) {
@@ -259,9 +265,15 @@ static void tree_sync(struct daemon *dm, struct snapshot *snap)
 	diags_clear(&d);
 }
 
+static void tree_sync(struct daemon *dm, struct snapshot *snap)
+{
+	tree_update(dm, snap, NULL);
+}
+
 /* Install a validated snapshot everywhere. Takes a new reference. Called
- * on the loop thread (reloads) and on HTTP pool threads (API writes). */
-static void daemon_install(struct daemon *dm, struct snapshot *snap)
+ * on the loop thread (reloads) and on HTTP pool threads (API writes, where
+ * objects_only lets the TFTP tree update just the systems that changed). */
+static void daemon_install_ex(struct daemon *dm, struct snapshot *snap, bool objects_only)
 {
 	struct snapshot *old;
 
@@ -273,11 +285,16 @@ static void daemon_install(struct daemon *dm, struct snapshot *snap)
 	/* The TFTP tree follows at once (only changed files are written);
 	 * under the lock so two installs never interleave their writes.
 	 * DHCP: wired when dhcp/ publishes its entry points. */
-	tree_sync(dm, snap);
+	tree_update(dm, snap, objects_only ? old : NULL);
 	if (dm->dhcp)
 		dhcp_server_set_snapshot(dm->dhcp, snap);
 	pthread_mutex_unlock(&dm->lock);
 	snapshot_unref(old);
+}
+
+static void daemon_install(struct daemon *dm, struct snapshot *snap)
+{
+	daemon_install_ex(dm, snap, false);
 }
 
 /* http_api_hooks.changed: an API write or a "done" callback committed. */
@@ -286,7 +303,7 @@ static void on_api_changed(void *arg, struct snapshot *snap, enum obj_kind kind,
 {
 	struct daemon *dm = arg;
 
-	daemon_install(dm, snap);
+	daemon_install_ex(dm, snap, true);
 	log_info("serve: %s %s changed through the API", obj_kind_name(kind), name ? name : "(several)");
 }
 
