@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/vm/run.sh [--build DIR] [VMM...]
 # VMM benchmark in the nested rig (tests/vmrig): in ONE L1 run, boot the L2
-# test guest (same kernel, initrd, 256 MiB, 2 vCPUs) under each VMM
+# test guest (same kernel, initrd, 256 MiB, 1 vCPU unless VMRIG_L2_CPUS is set) under each VMM
 # (default: provd qemu-microvm qemu-q35) and report exec->"PROVD-MARKER init"
 # and exec->exit, VMM peak RSS minus guest RAM, and guest sequential write to
 # virtio-blk (64 MiB dd, conv=fsync) vs L1's own dd to the same file system.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/vmrig/l2-run.sh VMM OUTDIR [GUEST-CMDLINE-EXTRA]   (runs inside L1)
 # Boot the L2 test guest ($VMRIG_KERNEL + $VMRIG_INITRD) under VMM
-# (provd | qemu-microvm | qemu-q35) with 2 vCPUs, 256 MiB, an 80 MiB disk
+# (provd | qemu-microvm | qemu-q35) with 1 vCPU (VMRIG_L2_CPUS), 256 MiB (VMRIG_L2_MEM), an 80 MiB disk
 # OUTDIR/disk.img, slirp networking and virtio-rng, while busybox httpd
 # serves OUTDIR/www on 127.0.0.1:PORT (the guest fetches it as 10.0.2.2:PORT).
 # Leaves OUTDIR/console (guest serial), OUTDIR/status (the VMM's exit
@@ -10,20 +10,20 @@
 set -u
 vmm=$1 out=$2 extra=${3:-}
 mkdir -p "$out/www"
-mem=${VMRIG_L2_MEM:-256} cpus=${VMRIG_L2_CPUS:-2}
+mem=${VMRIG_L2_MEM:-256} cpus=${VMRIG_L2_CPUS:-1}
 [ -f "$out/www/file" ] || head -c 65536 /dev/urandom > "$out/www/file"
 [ -f "$out/disk.img" ] || truncate -s 80M "$out/disk.img"
 port=$(( 20000 + $$ % 20000 ))
 busybox httpd -f -p 127.0.0.1:$port -h "$out/www" &
 hpid=$!
-append="console=ttyS0 panic=-1 quiet vmrig.port=$port $extra"
+append="console=ttyS0 panic=-1 ${VMRIG_L2_QUIET-quiet} vmrig.port=$port $extra"
 case "$vmm" in
 provd)
 	cmd=("${PROVD:-provd}" vm run --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD"
 		--append "$append" --disk "$out/disk.img" --net slirp
 		--memory "$mem" --vcpus "$cpus" --console stdio --timeout 120) ;;
 qemu-microvm)
-	cmd=(qemu-system-x86_64 -enable-kvm -M microvm,pit=on,pic=off,rtc=off -nodefaults
+	cmd=(qemu-system-x86_64 -enable-kvm -M microvm,pit=on,pic=off,rtc=on -nodefaults
 		-no-user-config -display none -serial stdio -m "$mem" -smp "$cpus"
 		-kernel "$VMRIG_KERNEL" -initrd "$VMRIG_INITRD" -append "$append earlyprintk=ttyS0"
 		-drive id=d0,file="$out/disk.img",format=raw,if=none -device virtio-blk-device,drive=d0

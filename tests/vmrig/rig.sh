@@ -55,7 +55,7 @@ rig_initrd() {	# OUT-NAME INIT MODULE...
 }
 
 L1_MODULES="kvm-amd 9p 9pnet_virtio virtio_pci"
-GUEST_MODULES="virtio_pci virtio_net virtio_blk virtio-rng"
+GUEST_MODULES="virtio_pci virtio_mmio virtio_net virtio_blk virtio-rng"
 
 cache_default() {
 	if [ -n "${VMRIG_CACHE:-}" ]; then echo "$VMRIG_CACHE"
