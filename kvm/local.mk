@@ -1,1 +1,28 @@
-# kvm: (filled in by its owner)
+# kvm: provd's VMM. Uses base (and later libslirp, spice-server, libcurl,
+# libext2fs). So far: guest memory translator and split virtqueues.
+noinst_LIBRARIES += libkvm.a
+libkvm_a_SOURCES = \
+	kvm/vmconfig.h \
+	kvm/mem.c kvm/mem.h \
+	kvm/virtio/queue.c kvm/virtio/queue.h
+libkvm_a_CFLAGS = $(AM_CFLAGS)
+KVM_A = libkvm.a $(BASE_A)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_virtq
+TESTS += tests/unit/test_virtq
+tests_unit_test_virtq_SOURCES = tests/unit/test_virtq.c
+tests_unit_test_virtq_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_virtq_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_virtq
+TESTS += tests/fuzz/fuzz_virtq
+tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_virtq_LDADD = $(KVM_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_virtq
+tests_fuzz_libfuzzer_virtq_SOURCES = tests/fuzz/fuzz_virtq.c
+tests_fuzz_libfuzzer_virtq_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_virtq_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_virtq_LDADD = $(KVM_A)
+endif

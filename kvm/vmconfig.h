@@ -1,0 +1,63 @@
+/*
+ * kvm/vmconfig.h - the one public interface of provd's VMM.
+ *
+ * A plain configuration struct (like kvmtool's kvm_config) that provd/cmd
+ * fills from its command line; kvm/ knows nothing of YAML or HTTP.
+ * Status: the VM runner (vm_run) is not implemented yet, see docs/vmm.md.
+ */
+#ifndef PROVD_KVM_VMCONFIG_H
+#define PROVD_KVM_VMCONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VM_MAX_DISKS 8
+#define VM_MAX_HOSTFWD 8
+
+/* Exit status contract of `provd vm run` (and vm_run()'s return value). */
+enum vm_exit {
+	VM_EXIT_POWEROFF = 0,	/* guest powered off (ACPI S5) */
+	VM_EXIT_SETUP = 1,	/* setup error: no VM ran */
+	VM_EXIT_USAGE = 2,	/* bad command line */
+	VM_EXIT_REBOOT = 10,	/* guest rebooted (i8042 0xFE, ACPI reset) */
+	VM_EXIT_CRASH = 11,	/* triple fault / internal error */
+	VM_EXIT_TIMEOUT = 12,	/* --timeout elapsed */
+};
+
+struct vm_disk_config {
+	const char *path;
+	bool readonly;
+};
+
+enum vm_net_kind {
+	VM_NET_NONE = 0,
+	VM_NET_SLIRP,
+	VM_NET_TAP,
+};
+
+struct vm_hostfwd {
+	bool udp;
+	uint32_t host_addr;	/* network byte order; 0 = 127.0.0.1 */
+	uint16_t host_port;
+	uint16_t guest_port;
+};
+
+struct vm_config {
+	const char *kernel;		/* bzImage path */
+	const char *initrd;		/* optional */
+	const char *append;		/* kernel command line, optional */
+	uint64_t memory_mib;		/* default 512 */
+	unsigned int vcpus;		/* default 1 */
+	struct vm_disk_config disks[VM_MAX_DISKS];
+	unsigned int ndisks;
+	enum vm_net_kind net;
+	const char *tap_name;		/* VM_NET_TAP */
+	struct vm_hostfwd hostfwd[VM_MAX_HOSTFWD];
+	unsigned int nhostfwd;
+	uint8_t mac[6];
+	bool mac_set;
+	const char *console;		/* NULL or "stdio" = stdio, else a file */
+	unsigned int timeout_s;		/* 0 = none */
+};
+
+#endif
