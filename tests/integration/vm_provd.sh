@@ -3,7 +3,9 @@
 # run` boots the stock Debian kernel with the rig's busybox test guest; the
 # guest's markers, the disk image (read here, on the host), the HTTP fetch
 # through slirp, /dev/hwrng and the exit codes (0 poweroff, 10 reboot) are
-# checked. NOT in TESTS yet: provd's VMM did not boot a guest when written.
+# checked (VMRIG_VMM=qemu-microvm runs the same checks against QEMU, to
+# validate the test; QEMU has no reboot exit code, so check 9 fails there).
+# NOT in TESTS yet: provd's VMM did not boot a guest when written.
 . "$top_srcdir/tests/integration/lib.sh"
 rig=$top_srcdir/tests/vmrig/rig.sh
 why=$("$rig" check) || skip_all "$why"
@@ -11,8 +13,8 @@ why=$("$rig" check) || skip_all "$why"
 plan 9
 d=$(tmpdir)
 "$rig" run --build "$top_builddir" --job "$d/job" --timeout 300 -- bash -c '
-	'"$top_srcdir"'/tests/vmrig/l2-run.sh provd /mnt/p
-	'"$top_srcdir"'/tests/vmrig/l2-run.sh provd /mnt/r "vmrig.quick vmrig.reboot"' >"$d/rig.log" 2>&1
+	'"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/p
+	'"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/r "vmrig.quick vmrig.reboot"' >"$d/rig.log" 2>&1
 rc=$?
 is "the rig ran" "$rc" 0
 p=$d/job/p
@@ -21,7 +23,7 @@ marker() { grep -a "^PROVD-MARKER $1" <<<"$con" | head -n 1; }
 [ -n "$(marker init)" ] && pass "guest reached its init marker" || { fail "no init marker"; diag "$(tail -n 20 "$p/console" "$p/stderr" 2>/dev/null)"; }
 is "guest sees the configured vCPUs" "$(marker cpus | awk '{print $3}')" "${VMRIG_L2_CPUS:-1}"
 is "guest wrote the pattern to /dev/vda" "$(marker 'vda wrote' | awk '{print $4}')" "PROVD-VDA-PATTERN-0"
-is "the host reads the pattern back from the image" "$(head -c 19 "$p/disk.img" 2>/dev/null | tr -d '\\0')" "PROVD-VDA-PATTERN-0"
+is "the host reads the pattern back from the image" "$(head -c 19 "$p/disk.img" 2>/dev/null | tr -d '\0')" "PROVD-VDA-PATTERN-0"
 [ -n "$(marker 'dhcp ok')" ] && pass "DHCP lease through slirp" || fail "no DHCP lease"
 is "HTTP fetch from L1 through slirp" "$(marker 'http sha256' | awk '{print $4}')" \
 	"$(sha256sum "$p/www/file" 2>/dev/null | cut -d' ' -f1)"
