@@ -4,6 +4,8 @@ noinst_LIBRARIES += libkvm.a
 libkvm_a_SOURCES = \
 	kvm/vmconfig.h \
 	kvm/mem.c kvm/mem.h \
+	kvm/e820.c kvm/e820.h \
+	kvm/boot_bzimage.c kvm/boot_bzimage.h \
 	kvm/virtio/queue.c kvm/virtio/queue.h
 libkvm_a_CFLAGS = $(AM_CFLAGS)
 KVM_A = libkvm.a $(BASE_A)
@@ -25,4 +27,12 @@ tests_fuzz_libfuzzer_virtq_SOURCES = tests/fuzz/fuzz_virtq.c
 tests_fuzz_libfuzzer_virtq_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_virtq_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_virtq_LDADD = $(KVM_A)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_boot
+TESTS += tests/unit/test_boot
+tests_unit_test_boot_SOURCES = tests/unit/test_boot.c
+tests_unit_test_boot_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_boot_LDADD = $(KVM_A) $(CMOCKA_LIBS)
 endif
