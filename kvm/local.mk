@@ -5,6 +5,7 @@ libkvm_a_SOURCES = \
 	kvm/vmconfig.h \
 	kvm/mem.c kvm/mem.h \
 	kvm/e820.c kvm/e820.h \
+	kvm/mptable.c kvm/mptable.h \
 	kvm/boot_bzimage.c kvm/boot_bzimage.h \
 	kvm/virtio/queue.c kvm/virtio/queue.h
 libkvm_a_CFLAGS = $(AM_CFLAGS)
@@ -35,4 +36,12 @@ TESTS += tests/unit/test_boot
 tests_unit_test_boot_SOURCES = tests/unit/test_boot.c
 tests_unit_test_boot_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_boot_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_mptable
+TESTS += tests/unit/test_mptable
+tests_unit_test_mptable_SOURCES = tests/unit/test_mptable.c
+tests_unit_test_mptable_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_mptable_LDADD = $(KVM_A) $(CMOCKA_LIBS)
 endif
