@@ -6,6 +6,8 @@ libkvm_a_SOURCES = \
 	kvm/mem.c kvm/mem.h \
 	kvm/e820.c kvm/e820.h \
 	kvm/mptable.c kvm/mptable.h \
+	kvm/hw/serial8250.c kvm/hw/serial8250.h \
+	kvm/hw/i8042.c kvm/hw/i8042.h \
 	kvm/boot_bzimage.c kvm/boot_bzimage.h \
 	kvm/virtio/queue.c kvm/virtio/queue.h
 libkvm_a_CFLAGS = $(AM_CFLAGS)
@@ -44,4 +46,12 @@ TESTS += tests/unit/test_mptable
 tests_unit_test_mptable_SOURCES = tests/unit/test_mptable.c
 tests_unit_test_mptable_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_mptable_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_hw
+TESTS += tests/unit/test_hw
+tests_unit_test_hw_SOURCES = tests/unit/test_hw.c
+tests_unit_test_hw_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_hw_LDADD = $(KVM_A) $(CMOCKA_LIBS)
 endif
