@@ -6,6 +6,7 @@ libkvm_a_SOURCES = \
 	kvm/mem.c kvm/mem.h \
 	kvm/e820.c kvm/e820.h \
 	kvm/mptable.c kvm/mptable.h \
+	kvm/pci.c kvm/pci.h \
 	kvm/hw/serial8250.c kvm/hw/serial8250.h \
 	kvm/hw/i8042.c kvm/hw/i8042.h \
 	kvm/boot_bzimage.c kvm/boot_bzimage.h \
@@ -54,4 +55,12 @@ TESTS += tests/unit/test_hw
 tests_unit_test_hw_SOURCES = tests/unit/test_hw.c
 tests_unit_test_hw_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_hw_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_pci
+TESTS += tests/unit/test_pci
+tests_unit_test_pci_SOURCES = tests/unit/test_pci.c
+tests_unit_test_pci_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_pci_LDADD = $(KVM_A) $(CMOCKA_LIBS)
 endif
