@@ -7,6 +7,7 @@ libkvm_a_SOURCES = \
 	kvm/e820.c kvm/e820.h \
 	kvm/mptable.c kvm/mptable.h \
 	kvm/pci.c kvm/pci.h \
+	kvm/probe.c kvm/probe.h \
 	kvm/hw/serial8250.c kvm/hw/serial8250.h \
 	kvm/hw/i8042.c kvm/hw/i8042.h \
 	kvm/boot_bzimage.c kvm/boot_bzimage.h \
