@@ -350,9 +350,16 @@ static bool rate_ok(struct dhcp_server *s, const uint8_t *m, time_t now)
 	return ++r->count <= DHCP_RATE_PER_MAC;
 }
 
-static int finish(struct dhcp_server *s, struct dhcp_builder *b, struct dhcp_reply *out, int type)
+static int finish(struct dhcp_server *s, struct dhcp_builder *b, struct dhcp_reply *out, int type,
+		  const struct dhcp_packet *req)
 {
-	size_t n = dhcp_build_end(b);
+	size_t n;
+
+	/* RFC 3046 §2.2: the relay agent information goes back to the relay
+	 * unchanged, as the last option. */
+	if (req->has[OPT_RELAY_AGENT] && req->giaddr)
+		dhcp_build_opt(b, OPT_RELAY_AGENT, req->opt[OPT_RELAY_AGENT].p, req->opt[OPT_RELAY_AGENT].len);
+	n = dhcp_build_end(b);
 
 	if (!n)
 		return 0;
@@ -423,7 +430,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 			s->st.ignored++;
 			return 0;
 		}
-		return finish(s, &b, out, rt);
+		return finish(s, &b, out, rt, &p);
 	}
 
 	switch (type) {
@@ -456,7 +463,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		add_net_opts(s, &b, true);
 		add_boot(s, &b, &p, mac, &w, out);
 		out->yiaddr = htonl(a);
-		return finish(s, &b, out, DHCPOFFER);
+		return finish(s, &b, out, DHCPOFFER, &p);
 	}
 	case DHCPREQUEST: {
 		uint32_t want = 0, sid = 0;
@@ -494,7 +501,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 			/* A NAK always goes out broadcast (or to the relay). */
 			if (!p.giaddr)
 				out->dst_ip = htonl(INADDR_BROADCAST), out->dst_port = 68;
-			return finish(s, &b, out, DHCPNAK);
+			return finish(s, &b, out, DHCPNAK, &p);
 		}
 		if (!l) {
 			struct lease *other = lease_by_ip(s, want);
@@ -516,7 +523,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		add_net_opts(s, &b, true);
 		add_boot(s, &b, &p, mac, &w, out);
 		out->yiaddr = htonl(want);
-		return finish(s, &b, out, DHCPACK);
+		return finish(s, &b, out, DHCPACK, &p);
 	}
 	case DHCPRELEASE:
 	case DHCPDECLINE: {
@@ -548,7 +555,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		add_boot(s, &b, &p, mac, &w, out);
 		if (p.ciaddr)
 			out->dst_ip = p.ciaddr, out->dst_port = 68;
-		return finish(s, &b, out, DHCPACK);
+		return finish(s, &b, out, DHCPACK, &p);
 	default:
 		s->st.ignored++;
 		return 0;

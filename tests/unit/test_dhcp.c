@@ -121,6 +121,31 @@ static void test_dora_distinct_release(void **state)
 	dhcp_server_free(s);
 }
 
+static void test_relay(void **state)
+{
+	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
+	uint8_t b[600];
+	struct dhcp_reply r;
+	size_t n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, -1, NULL);
+	uint32_t giaddr = inet_addr("198.51.100.1");
+	static const uint8_t o82[] = { OPT_RELAY_AGENT, 6, 1, 4, 'p', 'o', 'r', 't' };
+
+	/* Relayed (giaddr set), with option 82 before the end option. */
+	memcpy(b + 24, &giaddr, 4);
+	memmove(b + 243 + sizeof(o82), b + 243, 20);
+	memcpy(b + 243, o82, sizeof(o82));
+	assert_int_equal(dhcp_server_handle(s, b, n + sizeof(o82), NULL, 1, &r), DHCPOFFER);
+	assert_int_equal(r.dst_ip, giaddr);
+	assert_int_equal(r.dst_port, 67);
+	struct dhcp_packet rp;
+	r.buf[0] = 1;	/* parse the reply as a request to read its options */
+	assert_int_equal(dhcp_parse(r.buf, r.len, &rp), 0);
+	assert_true(rp.has[OPT_RELAY_AGENT]);
+	assert_int_equal(rp.opt[OPT_RELAY_AGENT].len, 6);
+	assert_memory_equal(rp.opt[OPT_RELAY_AGENT].p, o82 + 2, 6);
+	dhcp_server_free(s);
+}
+
 static void test_pool_exhausted(void **state)
 {
 	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
@@ -222,6 +247,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dora_distinct_release),
+		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_pool_exhausted),
 		cmocka_unit_test(test_boot_files),
 		cmocka_unit_test(test_proxy),
