@@ -11,9 +11,13 @@ libkvm_a_SOURCES = \
 	kvm/hw/serial8250.c kvm/hw/serial8250.h \
 	kvm/hw/i8042.c kvm/hw/i8042.h \
 	kvm/boot_bzimage.c kvm/boot_bzimage.h \
-	kvm/virtio/queue.c kvm/virtio/queue.h
-libkvm_a_CFLAGS = $(AM_CFLAGS)
-KVM_A = libkvm.a $(BASE_A)
+	kvm/virtio/queue.c kvm/virtio/queue.h \
+	kvm/vmm.h
+libkvm_a_CFLAGS = $(AM_CFLAGS) $(SLIRP_CFLAGS)
+KVM_A = libkvm.a $(BASE_A) $(SLIRP_LIBS) -lpthread
+# The device side (virtio transport and devices, net backends) keeps its own
+# fragment so the VM core and the devices can be worked on apart.
+include kvm/virtio/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_virtq
