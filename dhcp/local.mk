@@ -25,3 +25,12 @@ tests_fuzz_libfuzzer_dhcp_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_dhcp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_dhcp_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A)
 endif
+
+# Boot file choice (provd/core/bootsel, owned with DHCP).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_bootsel
+TESTS += tests/unit/test_bootsel
+tests_unit_test_bootsel_SOURCES = tests/unit/test_bootsel.c
+tests_unit_test_bootsel_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_bootsel_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+endif

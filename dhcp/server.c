@@ -12,7 +12,6 @@
 #include "provd/base/fsutil.h"
 #include "provd/base/strparse.h"
 #include "provd/core/bootsel.h"
-#include "provd/core/resolve.h"
 #include "provd/core/snapshot.h"
 
 enum lease_state { L_FREE, L_OFFERED, L_BOUND };
@@ -157,15 +156,14 @@ static void leases_load(struct dhcp_server *s)
 /* ---- systems ---- */
 
 struct who {
-	bool known;
-	char name[65];
+	struct bootsel_who b;	/* known, system name, loader override */
 	uint32_t static_ip;	/* host order, 0: none */
-	char loader[16];
 };
 
 static void lookup(struct dhcp_server *s, const char *mac, struct who *w)
 {
 	struct snapshot *snap;
+	const struct system *sys;
 
 	memset(w, 0, sizeof(*w));
 	pthread_mutex_lock(&s->lock);
@@ -173,20 +171,13 @@ static void lookup(struct dhcp_server *s, const char *mac, struct who *w)
 	pthread_mutex_unlock(&s->lock);
 	if (!snap)
 		return;
-	const struct system *sys = snapshot_system_by_mac(snap, mac);
-	if (sys) {
-		struct resolved *r = NULL;
-		w->known = true;
-		snprintf(w->name, sizeof(w->name), "%s", sys->name);
-		for (size_t i = 0; i < sys->ninterfaces; i++) {
-			uint32_t a;
-			if (!strcmp(sys->interfaces[i].mac, mac) && sys->interfaces[i].ip &&
-			    ipv4_parse_host(sys->interfaces[i].ip, &a) == 0)
-				w->static_ip = a;
-		}
-		if (resolve_system(snap, sys->name, &r) == 0 && r->loader.value)
-			snprintf(w->loader, sizeof(w->loader), "%s", r->loader.value);
-		resolved_free(r);
+	bootsel_lookup(snap, mac, &w->b);
+	sys = w->b.known ? snapshot_system_by_mac(snap, mac) : NULL;
+	for (size_t i = 0; sys && i < sys->ninterfaces; i++) {
+		uint32_t a;
+		if (!strcmp(sys->interfaces[i].mac, mac) && sys->interfaces[i].ip &&
+		    ipv4_parse_host(sys->interfaces[i].ip, &a) == 0)
+			w->static_ip = a;
 	}
 	snapshot_unref(snap);
 }
@@ -269,13 +260,14 @@ static bool is_ipxe(const struct dhcp_packet *p)
 static void add_boot(struct dhcp_server *s, struct dhcp_builder *b, const struct dhcp_packet *p,
 		     const char *mac, const struct who *w, struct dhcp_reply *out)
 {
-	struct bootsel_in in = { .arch = -1, .ipxe = is_ipxe(p), .loader = w->loader[0] ? w->loader : NULL };
+	struct bootsel_in in = {
+		.arch = -1, .ipxe = is_ipxe(p), .loader = w->b.loader[0] ? w->b.loader : NULL,
+		.known = w->b.known, .unknown_ignore = s->cfg.unknown_ignore,
+	};
 	struct bootsel_out bo;
 	char ip[INET_ADDRSTRLEN];
 	struct in_addr sa = { s->cfg.server_ip };
 
-	if (!w->known && s->cfg.unknown_ignore)
-		return;
 	if (p->has[OPT_CLIENT_ARCH] && p->opt[OPT_CLIENT_ARCH].len >= 2)
 		in.arch = p->opt[OPT_CLIENT_ARCH].p[0] << 8 | p->opt[OPT_CLIENT_ARCH].p[1];
 	if (bootsel_choose(&in, s->cfg.http_base, mac, &bo) < 0)
@@ -399,7 +391,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 	mac_format(p.chaddr, mac);
 	snprintf(out->mac, sizeof(out->mac), "%s", mac);
 	lookup(s, mac, &w);
-	snprintf(out->system, sizeof(out->system), "%s", w.name);
+	snprintf(out->system, sizeof(out->system), "%s", w.b.system);
 	leases_expire(s, now);
 	set_dest(&p, in, out);
 
@@ -407,7 +399,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		/* proxyDHCP (PXE 2.1 §2.2.2): PXE clients only, no address;
 		 * DISCOVER on 67 -> OFFER, REQUEST on 4011 (or 67) -> ACK. */
 		if (!is_pxe_client(&p) || (type != DHCPDISCOVER && type != DHCPREQUEST) ||
-		    (!w.known && s->cfg.unknown_ignore)) {
+		    (!w.b.known && s->cfg.unknown_ignore)) {
 			s->st.ignored++;
 			return 0;
 		}

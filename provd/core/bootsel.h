@@ -1,25 +1,41 @@
 /* bootsel: which boot file a network-booting machine gets, by what its
  * firmware says it is (DHCP option 93 client architecture, RFC 4578; user
- * class "iPXE", option 77, or iPXE's option 175) and the system's or
- * profile's loader override. Pure, shared by DHCP and HTTP.
+ * class "iPXE", option 77, or iPXE's option 175), whether provd knows the
+ * machine, and the system's or profile's loader override. Pure, shared by
+ * DHCP and HTTP.
  *
- *   iPXE (any arch)           -> <http_base>/ipxe/<mac> (an HTTP script; this
- *                                breaks the chainload loop)
- *   arch 0 or absent (BIOS)   -> pxelinux.0 (kernels then come over TFTP)
- *   arch 6, 7, 9 (UEFI)       -> grubnetx64.efi (Debian's signed GRUB)
- *   anything else             -> nothing (no answer beats a wrong binary)
- */
+ *   unknown MAC, unknown_mac: ignore -> nothing
+ *   iPXE (any arch)             -> <http_base>/ipxe/<mac> (an HTTP script;
+ *                                  this breaks the chainload loop)
+ *   arch 0 or absent (BIOS)     -> pxelinux.0 (kernels then come over TFTP)
+ *   arch 6, 7, 9 (UEFI PXE)     -> grubnetx64.efi (Debian's signed GRUB)
+ *   arch 16 (x86-64 UEFI HTTP)  -> <http_base>/grubnetx64.efi
+ *   anything else               -> nothing (no answer beats a wrong binary)
+ *
+ * Loader override (system's, else its profile chain's): "pxelinux" gives
+ * BIOS machines pxelinux.0 even when they run iPXE (a NIC ROM), "grub"
+ * gives UEFI machines GRUB even when they run iPXE; "ipxe" is the default
+ * behaviour. An override the firmware cannot run (pxelinux on UEFI, GRUB
+ * on BIOS: the TFTP tree carries neither binary) falls back to the
+ * firmware's default rather than handing out a file that cannot boot. */
 #ifndef PROVD_CORE_BOOTSEL_H
 #define PROVD_CORE_BOOTSEL_H
 
 #include <stdbool.h>
 
-enum boot_kind { BOOT_NONE, BOOT_PXELINUX, BOOT_GRUB_EFI, BOOT_IPXE_SCRIPT };
+struct snapshot;
+
+enum boot_kind { BOOT_NONE, BOOT_PXELINUX, BOOT_GRUB_EFI, BOOT_GRUB_HTTP, BOOT_IPXE_SCRIPT };
+
+/* RFC 4578 §2.1 / IANA "Processor Architecture Types". */
+enum { ARCH_BIOS = 0, ARCH_EFI_IA32 = 6, ARCH_EFI_BC = 7, ARCH_EFI_X64 = 9, ARCH_EFI_X64_HTTP = 16 };
 
 struct bootsel_in {
 	int arch;		/* option 93, -1 when absent (treated as BIOS) */
 	bool ipxe;		/* user class "iPXE" or option 175 present */
 	const char *loader;	/* override: "pxelinux", "grub", "ipxe" or NULL */
+	bool known;		/* the MAC belongs to a system */
+	bool unknown_ignore;	/* unknown_mac: ignore (else: the default menu) */
 };
 
 struct bootsel_out {
@@ -30,5 +46,15 @@ struct bootsel_out {
 /* 0, or -EINVAL when nothing fits (out->kind BOOT_NONE). */
 int bootsel_choose(const struct bootsel_in *in, const char *http_base, const char *mac,
 		   struct bootsel_out *out);
+
+/* What the state says about the machine with this MAC (lower-case colon
+ * form): known or not, its system's name and the loader override
+ * (system's, else the deepest profile's that sets one; "" for none). */
+struct bootsel_who {
+	bool known;
+	char system[65];
+	char loader[16];
+};
+void bootsel_lookup(const struct snapshot *snap, const char *mac, struct bootsel_who *out);
 
 #endif
