@@ -34,3 +34,7 @@ tests_unit_test_bootsel_SOURCES = tests/unit/test_bootsel.c
 tests_unit_test_bootsel_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_bootsel_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
 endif
+
+# Real clients and firmware in network namespaces (root; skip otherwise).
+TESTS += tests/integration/pxe_proxy.sh
+EXTRA_DIST += tests/integration/pxe_proxy.sh

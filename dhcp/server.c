@@ -397,21 +397,21 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 
 	if (s->cfg.mode == DHCP_MODE_PROXY) {
 		/* proxyDHCP (PXE 2.1 §2.2.2): PXE clients only, no address;
-		 * DISCOVER on 67 -> OFFER, REQUEST on 4011 (or 67) -> ACK. */
+		 * DISCOVER on 67 -> OFFER, REQUEST on 4011 -> ACK. */
 		if (!is_pxe_client(&p) || (type != DHCPDISCOVER && type != DHCPREQUEST) ||
 		    (!w.b.known && s->cfg.unknown_ignore)) {
 			s->st.ignored++;
 			return 0;
 		}
-		if (type == DHCPREQUEST && in && in->local_port != 4011 && p.has[OPT_SERVER_ID]) {
-			uint32_t sid = 0;
-			/* Length first: a short option must not be read past. */
-			if (p.opt[OPT_SERVER_ID].len == 4)
-				memcpy(&sid, p.opt[OPT_SERVER_ID].p, 4);
-			if (sid != s->cfg.server_ip) {
-				s->st.ignored++;	/* the lab server's REQUEST */
-				return 0;
-			}
+		/* PXE 2.1 §2.2.2: a PXE client takes its address from the
+		 * DHCP server's offer and asks the proxy for boot information
+		 * on port 4011 only. A REQUEST on 67 is for the lab's server
+		 * (or from a client that took our address-less offer for a
+		 * lease, as busybox udhcpc does): an ACK of 0.0.0.0 would only
+		 * confuse it, so stay silent. */
+		if (type == DHCPREQUEST && (!in || in->local_port != 4011)) {
+			s->st.ignored++;
+			return 0;
 		}
 		int rt = type == DHCPDISCOVER ? DHCPOFFER : DHCPACK;
 		dhcp_build_start(&b, &p, (uint8_t)rt);

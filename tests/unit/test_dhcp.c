@@ -200,6 +200,13 @@ static void test_proxy(void **state)
 	n = mkpkt(b, M1, DHCPREQUEST, 0, 0, 0, "PXEClient:Arch:00000:UNDI:002001");
 	assert_int_equal(dhcp_server_handle(s, b, n, &in, 1, &r), DHCPACK);
 	assert_int_equal(r.dst_ip, inet_addr("192.0.2.77"));
+	assert_string_equal(r.bootfile, "pxelinux.0");
+	/* A REQUEST on 67, even one naming us (a client that took our
+	 * address-less offer for a lease): silence, never an ACK of 0.0.0.0. */
+	struct dhcp_meta in67 = { .src_ip = 0, .src_port = 68, .local_port = 67 };
+	n = mkpkt(b, M1, DHCPREQUEST, 0, inet_addr("192.0.2.1"), 0, "PXEClient:Arch:00000:UNDI:002001");
+	assert_int_equal(dhcp_server_handle(s, b, n, &in67, 1, &r), 0);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), 0);
 	dhcp_server_free(s);
 }
 

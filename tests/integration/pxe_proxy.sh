@@ -1,0 +1,107 @@
+#!/bin/bash
+# proxyDHCP next to the lab's own DHCP server: dnsmasq (no PXE
+# configuration, in its own "lab" namespace on the same bridge) hands out
+# addresses; provd serve --dhcp-mode proxy only adds boot information.
+#  - a plain client (busybox udhcpc) gets its lease from dnsmasq and
+#    nothing from provd;
+#  - a real PXE firmware (SeaBIOS + the iPXE ROM in QEMU TCG, on a TAP
+#    port) takes its address from dnsmasq and its boot file from provd:
+#    provd's address-less OFFER on 67 names the HTTP iPXE script, which
+#    boots Debian's kernel and the test initramfs (whose own udhcpc lease
+#    again comes from dnsmasq). Port 4011 is checked to be open.
+# (busybox udhcpc -V PXEClient is no PXE client: it takes whichever offer
+# comes first, and provd's address-less one usually does; provd answers
+# its REQUEST for 0.0.0.0 with silence. So the PXE side is the firmware.)
+. "$top_srcdir/tests/integration/lib.sh"
+
+need_root
+command -v dnsmasq >/dev/null || skip_all "dnsmasq is not installed (dnsmasq-base)"
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed"
+ls /usr/lib/ipxe/qemu/ >/dev/null 2>&1 || skip_all "ipxe-qemu is not installed"
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+BB=$(command -v busybox) || skip_all "busybox is not installed"
+
+plan 12
+T=$(tmpdir)
+S=$T/state
+id=$$
+NS=pp$id; LAB=pl$id; C1=pc$id
+MAC=52:54:00:e0:00:02
+CMAC=52:54:00:e0:00:03
+netns_add "$NS" || bail "cannot create a network namespace"
+netns_add "$LAB"
+netns_add "$C1"
+ip -n "$NS" link add br0 type bridge
+ip -n "$NS" addr add 192.0.2.1/24 dev br0
+ip -n "$NS" link set br0 up
+ip -n "$NS" tuntap add dev tap0 mode tap
+ip -n "$NS" link set tap0 master br0 up
+n=0
+for c in "$LAB" "$C1"; do
+	n=$((n + 1))
+	ip link add "q$n$id" type veth peer name eth0 netns "$c"
+	ip link set "q$n$id" netns "$NS"
+	ip -n "$NS" link set "q$n$id" master br0 up
+	ip -n "$c" link set eth0 up
+done
+ip -n "$C1" link set eth0 address "$CMAC"
+ip -n "$LAB" addr add 192.0.2.2/24 dev eth0
+
+# The lab's DHCP server: addresses only, no PXE options, DNS off.
+ip netns exec "$LAB" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
+	--interface=eth0 --bind-interfaces --dhcp-range=192.0.2.150,192.0.2.199,255.255.255.0,1h \
+	--dhcp-leasefile="$T/dnsmasq.leases" --log-dhcp >"$T/dnsmasq.log" 2>&1 &
+on_exit "kill $!"
+
+"$PROVD" --state "$S" init >/dev/null 2>&1
+mkdir -p "$S/files/testos" "$S/templates/test"
+kimg=$("$top_srcdir/tests/guest/mkinitramfs.sh" "$S/files/testos/initrd.gz")
+cp "$kimg" "$S/files/testos/vmlinuz"
+printf 'PROVD_DONE={{ callback.done }}\n' > "$S/templates/test/answer.txt"
+"$PROVD" --state "$S" distro add testos --kernel testos/vmlinuz --initrd testos/initrd.gz >/dev/null
+"$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
+	--kernel-options "console=ttyS0 provd.poweroff" >/dev/null
+"$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once >/dev/null
+
+HP=$(free_port)
+ip netns exec "$NS" "$PROVD" --state "$S" --log-level debug serve --http "192.0.2.1:$HP" --no-tftp \
+	--dhcp br0 --dhcp-mode proxy >"$T/serve.log" 2>&1 &
+DPID=$!
+on_exit "kill $DPID 2>/dev/null"
+wait_for 100 grep -q "DHCP proxy mode on br0" "$T/serve.log"
+ok "provd serves proxyDHCP on br0 (67 and 4011)" sh -c \
+	"grep -q 'DHCP proxy mode on br0' '$T/serve.log' && ip netns exec '$NS' ss -uln | grep -q ':4011 '"
+
+# A plain client: dnsmasq's lease, provd silent.
+cat > "$T/udhcpc.script" <<'S'
+#!/bin/sh
+[ "$1" = bound ] && echo "ip=$ip serverid=$serverid boot_file=$boot_file" > "$LEASE_OUT"
+exit 0
+S
+chmod +x "$T/udhcpc.script"
+LEASE_OUT=$T/c1 ip netns exec "$C1" "$BB" udhcpc -i eth0 -s "$T/udhcpc.script" -n -q -t 8 -T 1 >/dev/null 2>&1
+ok "a plain client's lease comes from dnsmasq" grep -q 'serverid=192.0.2.2' "$T/c1"
+ok "provd stays silent for it" sh -c "! grep -q 'dhcp $CMAC: OFFER' '$T/serve.log'"
+
+want=$(ip netns exec "$NS" curl -s "http://192.0.2.1:$HP/autoinstall/system/vm1" | sha256sum | cut -d' ' -f1)
+start=$(date +%s)
+timeout 150 ip netns exec "$NS" qemu-system-x86_64 -M pc -accel tcg,thread=multi -m 512 \
+	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+	-device virtio-net-pci,netdev=n0,mac="$MAC" -boot n -no-reboot \
+	-display none -vga none -serial "file:$T/console" -monitor none >/dev/null 2>&1
+diag "PXE boot through proxyDHCP took $(($(date +%s) - start)) s"
+ok "provd offered the firmware boot info without an address" grep -q "dhcp $MAC: OFFER 0.0.0.0" "$T/serve.log"
+# iPXE asks the proxy on 4011 only when the proxy's offer lacks siaddr and
+# a file name (dhcp_has_pxeopts()); ours carries both, so it boots from the
+# offer. EDK2's PXE asks 4011 for a "BINL" offer: the unit test covers it.
+"$PROVD" --state "$S" events --system vm1 > "$T/ev" 2>&1
+ok "the firmware fetched the iPXE script named in provd's offer" grep -q 'boot-file.*/ipxe/' "$T/ev"
+ok "dnsmasq leased the firmware its address" grep -qi "DHCPACK(eth0) 192.0.2.1[5-9][0-9] $MAC" "$T/dnsmasq.log"
+ok "the guest booted the installer kernel through provd" grep -aq 'PROVD-GUEST: init' "$T/console"
+ok "the guest's own lease came from dnsmasq" grep -aqE 'PROVD-GUEST: addr .*192\.0\.2\.1[5-9][0-9]/' "$T/console"
+got=$(sed -n 's/.*PROVD-GUEST: answer sha256 \([0-9a-f]*\).*/\1/p' "$T/console" | tr -d '\r' | head -n 1)
+is "the guest saw the answer bytes provd renders" "$got" "$want"
+ok "the done callback was accepted" grep -aq 'PROVD-GUEST: done callback ok' "$T/console"
+is "netboot is off now" "$("$PROVD" --state "$S" --json system show vm1 | jq -r .netboot)" false
+ok "daemon still up" kill -0 "$DPID"
+done_testing
