@@ -1,8 +1,11 @@
 # kvm: provd's VMM. Uses base (and later libslirp, spice-server, libcurl,
-# libext2fs). So far: guest memory translator and split virtqueues.
+# libext2fs). vm_run() (vm.c) is the entry point; kvm/vmm.h the device side.
 noinst_LIBRARIES += libkvm.a
 libkvm_a_SOURCES = \
-	kvm/vmconfig.h \
+	kvm/vmconfig.h kvm/vmconfig.c \
+	kvm/vm.c kvm/vm.h kvm/cpu.c kvm/cpu.h kvm/bus.c kvm/bus.h \
+	kvm/platform.c kvm/acpi.c kvm/acpi.h \
+	kvm/hw/rtc.c kvm/hw/rtc.h \
 	kvm/mem.c kvm/mem.h \
 	kvm/e820.c kvm/e820.h \
 	kvm/mptable.c kvm/mptable.h \

@@ -3,7 +3,7 @@
  *
  * A plain configuration struct (like kvmtool's kvm_config) that provd/cmd
  * fills from its command line; kvm/ knows nothing of YAML or HTTP.
- * Status: the VM runner (vm_run) is not implemented yet, see docs/vmm.md.
+ * vm_run() runs one VM in the calling process (docs/vmm.md).
  */
 #ifndef PROVD_KVM_VMCONFIG_H
 #define PROVD_KVM_VMCONFIG_H
@@ -22,6 +22,7 @@ enum vm_exit {
 	VM_EXIT_REBOOT = 10,	/* guest rebooted (i8042 0xFE, ACPI reset) */
 	VM_EXIT_CRASH = 11,	/* triple fault / internal error */
 	VM_EXIT_TIMEOUT = 12,	/* --timeout elapsed */
+	VM_EXIT_STOPPED = 13,	/* SIGINT/SIGTERM stopped the VM */
 };
 
 struct vm_disk_config {
@@ -59,5 +60,27 @@ struct vm_config {
 	const char *console;		/* NULL or "stdio" = stdio, else a file */
 	unsigned int timeout_s;		/* 0 = none */
 };
+
+/* Defaults: 512 MiB, 1 vCPU, console on stdio, no devices. */
+void vm_config_init(struct vm_config *c);
+
+/*
+ * Command-line values, parsed in place (arg is cut, and c keeps pointers
+ * into it, so it must outlive c). 0, or -EINVAL / -ENOSPC with *why set to
+ * a sentence for the user.
+ *   disk: FILE[,ro|,rw]
+ *   net:  slirp[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-:GUESTPORT]...
+ *         | tap:IFNAME
+ */
+int vm_config_parse_disk(struct vm_config *c, char *arg, const char **why);
+int vm_config_parse_net(struct vm_config *c, char *arg, const char **why);
+
+/*
+ * Runs the VM until the guest powers off or reboots, it crashes, the
+ * timeout elapses or SIGINT/SIGTERM arrives; returns the enum vm_exit.
+ * Logs why on setup errors. Blocks SIGINT/SIGTERM in the calling thread and
+ * uses SIGUSR1 to interrupt vCPU threads.
+ */
+int vm_run(const struct vm_config *c);
 
 #endif

@@ -27,6 +27,7 @@ static const struct noun nouns[] = {
 	{ "events", cli_events, "show the event timeline (DHCP, boot files, answers, install callbacks)" },
 	{ "render", cli_render, "print a rendered answer file, pxelinux/iPXE/GRUB config" },
 	{ "sync", cli_sync, "re-render the TFTP tree from the whole state (normally never needed)" },
+	{ "vm", cli_vm, "run one VM on provd's own KVM hypervisor (vm run --kernel ...)" },
 	{ "build-vm", cli_build_vm, "build a golden VM image by network-booting the profile's installer" },
 	{ "rebuild", cli_rebuild, "rebuild images of every profile (--all) or one (nightly timer)" },
 	{ NULL, NULL, NULL },

@@ -1,0 +1,191 @@
+/* cli_vm: `provd vm run`, one VM on provd's own KVM hypervisor (kvm/) in
+ * this process; its exit status says how the guest ended (kvm/vmconfig.h
+ * enum vm_exit), with one line on stderr saying the same. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm/probe.h"
+#include "kvm/vmconfig.h"
+#include "provd/base/strparse.h"
+#include "provd/cmd/cli.h"
+
+static void vm_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: provd vm run --kernel K [--initrd I] [--append S] [--disk FILE[,ro]]...\n"
+		"                    [--net slirp[,hostfwd=tcp::H-:G]...|tap:NAME] [--mac M]\n"
+		"                    [--memory MiB] [--vcpus N] [--console stdio|FILE]\n"
+		"                    [--timeout S]\n"
+		"\n"
+		"Boot a Linux bzImage directly (no firmware) on provd's own KVM hypervisor.\n"
+		"\n"
+		"  --kernel K        x86-64 bzImage (boot protocol 2.12+)\n"
+		"  --initrd I        initramfs\n"
+		"  --append S        kernel command line (default: console=ttyS0)\n"
+		"  --disk FILE[,ro]  raw image as a virtio-blk disk (up to 8)\n"
+		"  --net slirp       user-mode network (guest 10.0.2.15, host 10.0.2.2),\n"
+		"                    hostfwd=[tcp|udp]:[ADDR]:HOSTPORT-:GUESTPORT forwards\n"
+		"  --net tap:NAME    attach to an existing TAP interface\n"
+		"  --mac M           the NIC's MAC (default: a random 52:54:00:xx:xx:xx)\n"
+		"  --memory MiB      guest RAM (default 512)\n"
+		"  --vcpus N         vCPUs (default 1)\n"
+		"  --console C       serial console (ttyS0) to stdio (default) or a file\n"
+		"  --timeout S       stop the guest after S seconds\n"
+		"\n"
+		"Exit status: 0 guest powered off, 1 setup error (no VM ran), 2 usage,\n"
+		"10 guest rebooted, 11 guest crashed (triple fault) or VMM error,\n"
+		"12 --timeout elapsed, 13 stopped by SIGINT/SIGTERM.\n"
+		"Needs a /dev/kvm with hardware virtualisation; see provd(1).\n");
+}
+
+static const char *exit_line(int code)
+{
+	switch (code) {
+	case VM_EXIT_POWEROFF:
+		return "guest powered off";
+	case VM_EXIT_SETUP:
+		return "setup failed, no VM ran";
+	case VM_EXIT_USAGE:
+		return "bad VM configuration";
+	case VM_EXIT_REBOOT:
+		return "guest rebooted";
+	case VM_EXIT_CRASH:
+		return "guest crashed (triple fault) or the VMM failed";
+	case VM_EXIT_TIMEOUT:
+		return "--timeout elapsed, guest stopped";
+	case VM_EXIT_STOPPED:
+		return "stopped by a signal";
+	default:
+		return "unknown exit";
+	}
+}
+
+static int usage_err(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "provd vm run: %s '%s': %s\n  hint: provd vm run --help\n",
+		opt, val, why);
+	return EXIT_USAGE;
+}
+
+static int vm_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
+		{ "mac", required_argument, NULL, 'M' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'c' },
+		{ "console", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_config c;
+	const char *why = NULL;
+	double ips = 0;
+	uint64_t v;
+	int ch, rc;
+
+	vm_config_init(&c);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			c.kernel = optarg;
+			break;
+		case 'i':
+			c.initrd = optarg;
+			break;
+		case 'a':
+			c.append = optarg;
+			break;
+		case 'd':
+			if (vm_config_parse_disk(&c, optarg, &why) < 0)
+				return usage_err("--disk", optarg, why);
+			break;
+		case 'n': {
+			char shown[128];
+
+			snprintf(shown, sizeof(shown), "%s", optarg);
+			if (vm_config_parse_net(&c, optarg, &why) < 0)
+				return usage_err("--net", shown, why);
+			break;
+		}
+		case 'M':
+			if (mac_parse(optarg, c.mac) < 0)
+				return usage_err("--mac", optarg,
+						 "not a MAC address (52:54:00:12:34:56)");
+			if (c.mac[0] & 1)
+				return usage_err("--mac", optarg,
+						 "a multicast MAC cannot be a NIC's address");
+			c.mac_set = true;
+			break;
+		case 'm':
+			if (parse_u64(optarg, 32, 1u << 20, &v) < 0)
+				return usage_err("--memory", optarg,
+						 "MiB from 32 to 1048576");
+			c.memory_mib = v;
+			break;
+		case 'c':
+			if (parse_u64(optarg, 1, 254, &v) < 0)
+				return usage_err("--vcpus", optarg, "1 to 254");
+			c.vcpus = (unsigned int)v;
+			break;
+		case 'C':
+			c.console = optarg;
+			break;
+		case 't':
+			if (parse_u64(optarg, 1, 366 * 24 * 3600, &v) < 0)
+				return usage_err("--timeout", optarg,
+						 "seconds, 1 to 31622400");
+			c.timeout_s = (unsigned int)v;
+			break;
+		case 'h':
+			vm_usage(stdout);
+			return EXIT_OK;
+		default:
+			vm_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_err("argument", argv[optind], "unexpected");
+	if (c.kernel == NULL) {
+		fprintf(stderr, "provd vm run: --kernel is required\n  hint: provd vm run --help\n");
+		return EXIT_USAGE;
+	}
+	if (kvm_probe("/dev/kvm", &ips, &why) < 0) {
+		fprintf(stderr,
+			"provd vm run: /dev/kvm cannot run this VM: %s "
+			"(measured %.0f guest instructions/s)\n"
+			"  hint: run it on a host with hardware virtualisation, "
+			"inside the nested rig (tests/vmrig/rig.sh run), or let "
+			"build-vm use QEMU (--hypervisor qemu)\n",
+			why ? why : "unknown reason", ips);
+		return VM_EXIT_SETUP;
+	}
+	rc = vm_run(&c);
+	fprintf(stderr, "provd vm run: %s (exit %d)\n", exit_line(rc), rc);
+	return rc;
+}
+
+int cli_vm(struct cli *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		vm_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return vm_cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "provd vm: unknown verb '%s'\n  hint: provd vm run --help\n",
+		argv[1]);
+	return EXIT_USAGE;
+}
