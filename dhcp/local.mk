@@ -38,3 +38,5 @@ endif
 # Real clients and firmware in network namespaces (root; skip otherwise).
 TESTS += tests/integration/pxe_proxy.sh
 EXTRA_DIST += tests/integration/pxe_proxy.sh
+TESTS += tests/integration/pxe_pxelinux.sh
+EXTRA_DIST += tests/integration/pxe_pxelinux.sh

@@ -1,0 +1,83 @@
+#!/bin/bash
+# The pxelinux.0 path with a real firmware client: QEMU (SeaBIOS + the iPXE
+# ROM from ipxe-qemu, TCG) on a TAP port of a bridge in a namespace this
+# test creates. The system carries a loader override (loader: pxelinux),
+# so provd's DHCP (full mode) sends even this iPXE ROM to pxelinux.0 over
+# TFTP (tftp-hpa's in.tftpd on provd's rendered tree: syslinux's
+# pxelinux.0 and ldlinux.c32), whose pxelinux.cfg/01-<mac> boots Debian's
+# kernel and the test initramfs, also over TFTP. Same checks as
+# pxe_ipxe.sh: the answer bytes, the done callback turning netboot off,
+# and a second boot getting the local-boot entry.
+. "$top_srcdir/tests/integration/lib.sh"
+
+need_root
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed"
+ls /usr/lib/ipxe/qemu/ >/dev/null 2>&1 || skip_all "ipxe-qemu is not installed"
+[ -x /usr/sbin/in.tftpd ] || skip_all "in.tftpd not installed (tftpd-hpa)"
+[ -r /usr/lib/PXELINUX/pxelinux.0 ] || skip_all "pxelinux is not installed"
+[ -r /usr/lib/syslinux/modules/bios/ldlinux.c32 ] || skip_all "syslinux-common is not installed"
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+
+plan 11
+T=$(tmpdir)
+S=$T/state
+NS=pl$$
+MAC=52:54:00:e0:00:04
+netns_add "$NS" || bail "cannot create a network namespace"
+ip -n "$NS" link add br0 type bridge
+ip -n "$NS" addr add 192.0.2.1/24 dev br0
+ip -n "$NS" link set br0 up
+ip -n "$NS" tuntap add dev tap0 mode tap
+ip -n "$NS" link set tap0 master br0 up
+
+"$PROVD" --state "$S" init >/dev/null 2>&1
+chmod 755 "$T"	# in.tftpd may run as an unprivileged user
+mkdir -p "$S/files/testos" "$S/templates/test"
+kimg=$("$top_srcdir/tests/guest/mkinitramfs.sh" "$S/files/testos/initrd.gz")
+cp "$kimg" "$S/files/testos/vmlinuz"
+printf 'PROVD_DONE={{ callback.done }}\n' > "$S/templates/test/answer.txt"
+"$PROVD" --state "$S" distro add testos --kernel testos/vmlinuz --initrd testos/initrd.gz >/dev/null
+"$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
+	--kernel-options "console=ttyS0" >/dev/null
+"$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once --loader pxelinux >/dev/null
+
+HP=$(free_port)
+ip netns exec "$NS" "$PROVD" --state "$S" --log-level debug serve --http "192.0.2.1:$HP" \
+	--tftp 192.0.2.1:69 --dhcp br0 --dhcp-mode full --dhcp-range 192.0.2.100-192.0.2.120 \
+	>"$T/serve.log" 2>&1 &
+DPID=$!
+on_exit "kill $DPID 2>/dev/null"
+wait_for 100 grep -q "DHCP full mode on br0" "$T/serve.log"
+want=$(ip netns exec "$NS" curl -s "http://192.0.2.1:$HP/autoinstall/system/vm1" | sha256sum | cut -d' ' -f1)
+cfg=$S/tftp/pxelinux.cfg/01-${MAC//:/-}
+
+boot() {	# boot CONSOLE_LOG SECONDS
+	local start=$(date +%s)
+	timeout "$2" ip netns exec "$NS" qemu-system-x86_64 -M pc -accel tcg,thread=multi -m 512 \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n0,mac="$MAC" -boot n -no-reboot \
+		-display none -vga none -serial "file:$1" -monitor none >/dev/null 2>&1
+	diag "boot took $(($(date +%s) - start)) s"
+}
+boot "$T/console1" 150
+ok "DHCP sent the iPXE ROM to pxelinux.0 (loader override)" grep -q "dhcp $MAC: ACK .* boot pxelinux.0" "$T/serve.log"
+ok "the guest booted the installer kernel through pxelinux" grep -aq 'PROVD-GUEST: init' "$T/console1"
+ok "its DHCP lease came from provd" grep -aq 'PROVD-GUEST: dhcp ok' "$T/console1"
+got=$(sed -n 's/.*PROVD-GUEST: answer sha256 \([0-9a-f]*\).*/\1/p' "$T/console1" | tr -d '\r' | head -n 1)
+is "the guest saw the answer bytes provd renders" "$got" "$want"
+ok "the done callback was accepted" grep -aq 'PROVD-GUEST: done callback ok' "$T/console1"
+is "netboot is off now" "$("$PROVD" --state "$S" --json system show vm1 | jq -r .netboot)" false
+"$PROVD" --state "$S" events --system vm1 > "$T/ev" 2>&1
+ok "timeline: DHCP, answer, done" sh -c "grep -q dhcp-ack '$T/ev' && grep -q answer-file '$T/ev' && grep -q install-done '$T/ev'"
+ok "the machine's pxelinux config now boots the local disk" grep -qi 'LOCALBOOT' "$cfg"
+n_ans=$(jq '[.events[] | select(.kind=="answer-file")] | length' < <("$PROVD" --state "$S" events --system vm1 --json))
+n_ack=$(grep -c "dhcp $MAC: ACK .* boot pxelinux.0" "$T/serve.log")
+# LOCALBOOT on a diskless VM ends in SeaBIOS's "no bootable device": let
+# the timeout stop it once pxelinux has had its time.
+boot "$T/console2" 35
+ok "second boot: DHCP sent it to pxelinux.0 again" \
+	test "$(grep -c "dhcp $MAC: ACK .* boot pxelinux.0" "$T/serve.log")" -gt "$n_ack"
+ok "second boot: no installer kernel" sh -c "! grep -aq 'PROVD-GUEST: init' '$T/console2'"
+is "second boot: no answer file fetched" \
+	"$(jq '[.events[] | select(.kind=="answer-file")] | length' < <("$PROVD" --state "$S" events --system vm1 --json))" "$n_ans"
+done_testing
