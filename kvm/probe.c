@@ -104,14 +104,28 @@ int kvm_probe(const char *dev, double *ips, const char **why)
 		*why = "KVM_SET_REGS failed";
 		goto out;
 	}
-	t0 = now();
-	if (ioctl(cpu, KVM_RUN, 0) < 0 || run->exit_reason != KVM_EXIT_HLT) {
-		*why = "this KVM cannot run a real-mode (CPL0) guest; it is "
-		       "probably kvm_pvm, which only runs PVM-aware kernels";
-		goto out;
+	/* Twice: the first KVM_RUN also pays for the first VM entry, which
+	 * under nested virtualisation (the test rig: KVM inside a TCG guest)
+	 * costs more than the loop; the faster run is the guest's speed. */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass && ioctl(cpu, KVM_SET_REGS, &regs) < 0) {
+			*why = "KVM_SET_REGS failed";
+			goto out;
+		}
+		t0 = now();
+		if (ioctl(cpu, KVM_RUN, 0) < 0 ||
+		    run->exit_reason != KVM_EXIT_HLT) {
+			*why = "this KVM cannot run a real-mode (CPL0) guest; "
+			       "it is probably kvm_pvm, which only runs "
+			       "PVM-aware kernels";
+			goto out;
+		}
+		dt = now() - t0;
+		if (2.0 * LOOPS / (dt > 1e-9 ? dt : 1e-9) > *ips)
+			*ips = 2.0 * LOOPS / (dt > 1e-9 ? dt : 1e-9);
+		if (*ips >= KVM_PROBE_MIN_IPS)
+			break;
 	}
-	dt = now() - t0;
-	*ips = 2.0 * LOOPS / (dt > 1e-9 ? dt : 1e-9);
 	if (*ips < KVM_PROBE_MIN_IPS) {
 		*why = "this KVM emulates guest kernel-mode code (measured "
 		       "speed far below hardware virtualisation; kvm_pvm "
