@@ -1,3 +1,21 @@
 # kvm/virtio + kvm/net: virtio-pci transport, devices and net backends
 # (their contract with the VM core is kvm/vmm.h). Sources join libkvm.a.
-libkvm_a_SOURCES += kvm/virtio/devices.c
+libkvm_a_SOURCES += \
+	kvm/virtio/devices.c \
+	kvm/virtio/pci.c kvm/virtio/pci.h \
+	kvm/virtio/blk.c \
+	kvm/virtio/rng.c \
+	kvm/virtio/net.c \
+	kvm/net/backend.h kvm/net/slirp.c kvm/net/tap.c
+
+# Device tests drive the devices through their BAR like a Linux driver,
+# over tests/unit/fake_vmm.c (vmm.h on malloc'd guest RAM, no KVM).
+EXTRA_DIST += tests/unit/fake_vmm.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_virtio_dev
+TESTS += tests/unit/test_virtio_dev
+tests_unit_test_virtio_dev_SOURCES = tests/unit/test_virtio_dev.c \
+	tests/unit/fake_vmm.c tests/unit/fake_vmm.h
+tests_unit_test_virtio_dev_CFLAGS = $(CMOCKA_TEST_CFLAGS) $(SLIRP_CFLAGS)
+tests_unit_test_virtio_dev_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif

@@ -1,0 +1,530 @@
+/* test_virtio_dev: the virtio-pci transport and the blk, rng and net devices
+ * driven through their BAR like a Linux driver would (tests/unit/fake_vmm.c
+ * stands in for KVM): PCI identity and capabilities, feature negotiation,
+ * queue setup, requests against a temp image file checked on the file,
+ * out-of-range and malformed requests, read-only disks, MSI-X masking, a
+ * broken ring leading to DEVICE_NEEDS_RESET and recovery by reset, the
+ * MMIO notify fallback, rng fill, and a DHCP DISCOVER through virtio-net
+ * into the real libslirp, answered by an OFFER on the receive queue. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
+
+#include "kvm/virtio/pci.h"
+#include "kvm/vmm.h"
+#include "tests/unit/fake_vmm.h"
+
+#define RAM (4u << 20)
+#define RINGS 0x10000ull
+#define HDR 0x100000ull
+#define DATA 0x101000ull
+#define STATUS 0x180000ull
+#define CC(f) offsetof(struct virtio_pci_common_cfg, f)
+#define F(b) (1ull << (b))
+#define STD_FEATURES (F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX) | \
+		      F(VIRTIO_RING_F_INDIRECT_DESC))
+#define IMG_SECTORS 2048u
+
+struct fx {
+	char dir[64];
+	char img[96];
+	struct vm_config cfg;
+	struct vmm *vm;
+	void *devs;
+	struct fake_drv drv;
+	uint8_t *ram;
+};
+
+static int make_image(struct fx *f, size_t size)
+{
+	int fd;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_virtio.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->img, sizeof(f->img), "%s/disk0.img", f->dir);
+	fd = open(f->img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static struct fx *fx_new(bool ro, enum vm_net_kind net)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(make_image(f, IMG_SECTORS * 512u), 0);
+	f->cfg.kernel = "/nonexistent/bzImage";
+	f->cfg.disks[0].path = f->img;
+	f->cfg.disks[0].readonly = ro;
+	f->cfg.ndisks = 1;
+	f->cfg.net = net;
+	f->vm = fake_vmm_new(RAM, &f->cfg);
+	assert_non_null(f->vm);
+	f->ram = fake_vmm_ram(f->vm);
+	assert_int_equal(vmm_devices_add(f->vm, &f->cfg, &f->devs), 0);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	vmm_devices_free(f->devs);
+	fake_vmm_free(f->vm);
+	unlink(f->img);
+	rmdir(f->dir);
+	free(f);
+}
+
+static void put_blk_hdr(struct fx *f, uint32_t type, uint64_t sector)
+{
+	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
+
+	memcpy(f->ram + HDR, &h, sizeof(h));
+}
+
+/* One request: header, data (len bytes at DATA, device-writable for
+ * reads), status; returns the status byte, used length in *used. */
+static int blk_req(struct fx *f, uint32_t type, uint64_t sector, uint32_t len,
+		   bool data_write, uint32_t *used)
+{
+	struct fake_buf b[3] = {
+		{ HDR, sizeof(struct virtio_blk_outhdr), false },
+		{ DATA, len, data_write },
+		{ STATUS, 1, true },
+	};
+	uint32_t id, l;
+
+	put_blk_hdr(f, type, sector);
+	f->ram[STATUS] = 0xaa;
+	if (len) {
+		fake_drv_add(&f->drv, 0, b, 3);
+	} else {
+		b[1] = b[2];
+		fake_drv_add(&f->drv, 0, b, 2);
+	}
+	fake_drv_kick(&f->drv, 0);
+	if (fake_drv_wait(&f->drv, 0, &id, &l, 2000) < 0)
+		return -1;
+	if (used)
+		*used = l;
+	return f->ram[STATUS];
+}
+
+static void read_file(const char *path, off_t off, void *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, len, off), (ssize_t)len);
+	close(fd);
+}
+
+/* devices are added in the order: disks, NIC, rng */
+static void test_pci_identity(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct pci_dev *blk = fake_vmm_dev(f->vm, 0), *rng = fake_vmm_dev(f->vm, 1);
+
+	(void)state;
+	assert_int_equal(fake_vmm_ndevs(f->vm), 2);
+	assert_int_equal(pci_cfg_read(blk, 0, 2), 0x1af4);
+	assert_int_equal(pci_cfg_read(blk, 2, 2), 0x1042);
+	assert_int_equal(pci_cfg_read(blk, 8, 1), 1);		/* revision */
+	assert_int_equal(pci_cfg_read(blk, 0x2e, 2) >= 0x40, 1);
+	assert_int_equal(pci_cfg_read(rng, 2, 2), 0x1044);
+	assert_int_equal(pci_cfg_read(blk, 0x10, 4) & 0xf, 0);	/* 32-bit mem */
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, STD_FEATURES, 64,
+				       RINGS), 0);
+	assert_true(f->drv.device != 0);
+	assert_int_equal(f->drv.notify_mult, 4);
+	assert_int_equal(fake_drv_read(&f->drv, CC(num_queues), 2), 1);
+	/* one ioeventfd per enabled queue once DRIVER_OK */
+	assert_int_equal(fake_vmm_nioeventfds(f->vm), 1);
+	fx_free(f);
+}
+
+static void test_features(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	uint64_t fe;
+
+	(void)state;
+	/* a legacy-only driver (no VERSION_1) is refused at FEATURES_OK */
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, F(VIRTIO_BLK_F_FLUSH),
+				       64, RINGS), -EPROTO);
+	/* features the device did not offer are refused too */
+	fake_drv_write(&f->drv, CC(device_status), 0, 1);
+	fake_drv_write(&f->drv, CC(device_status), 3, 1);
+	fake_drv_write(&f->drv, CC(guest_feature_select), 1, 4);
+	fake_drv_write(&f->drv, CC(guest_feature), 1 | 0x80000000u, 4);
+	fake_drv_write(&f->drv, CC(device_status), 3 | 8, 1);
+	assert_int_equal(fake_drv_read(&f->drv, CC(device_status), 1) & 8, 0);
+	/* the offer: transport bits and blk's */
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	fe = f->drv.features;
+	assert_true(fe & F(VIRTIO_F_VERSION_1));
+	assert_true(fe & F(VIRTIO_RING_F_EVENT_IDX));
+	assert_true(fe & F(VIRTIO_BLK_F_FLUSH));
+	assert_true(fe & F(VIRTIO_BLK_F_DISCARD));
+	assert_false(fe & F(VIRTIO_BLK_F_RO));
+	/* driver features are frozen after FEATURES_OK */
+	fake_drv_write(&f->drv, CC(guest_feature_select), 0, 4);
+	fake_drv_write(&f->drv, CC(guest_feature), 0, 4);
+	assert_int_equal(fake_drv_read(&f->drv, CC(guest_feature), 4),
+			 (uint32_t)fe);
+	fx_free(f);
+}
+
+static void test_blk_rw(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	uint8_t pat[4096], back[4096];
+	uint64_t cap;
+	uint32_t used, i;
+	char id[21] = { 0 };
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	cap = fake_mmio_read(f->vm, f->drv.device, 4) |
+	      fake_mmio_read(f->vm, f->drv.device + 4, 4) << 32;
+	assert_int_equal(cap, IMG_SECTORS);
+	assert_int_equal(fake_mmio_read(f->vm, f->drv.device + 20, 4), 512);
+	for (i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)(i * 7 + 3);
+	memcpy(f->ram + DATA, pat, sizeof(pat));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_OUT, 8, 4096, false, &used),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(used, 1);
+	read_file(f->img, 8 * 512, back, sizeof(back));
+	assert_memory_equal(back, pat, sizeof(pat));
+	/* interrupt on vector 1 (queue 0) */
+	assert_true(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)) >= 1);
+	memset(f->ram + DATA, 0, sizeof(pat));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 8, 4096, true, &used),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(used, 4097);
+	assert_memory_equal(f->ram + DATA, pat, sizeof(pat));
+	/* the last sector is readable, one past it is not */
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, IMG_SECTORS - 1, 512, true,
+				 NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, IMG_SECTORS - 1, 1024, true,
+				 NULL), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_OUT, IMG_SECTORS, 512, false,
+				 NULL), VIRTIO_BLK_S_IOERR);
+	/* sector * 512 and sector + count must not wrap */
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, UINT64_MAX, 512, true,
+				 NULL), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_OUT, UINT64_MAX / 512 + 1,
+				 512, false, NULL), VIRTIO_BLK_S_IOERR);
+	/* not a whole sector */
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 100, true, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_FLUSH, 0, 0, false, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_req(f, 0x77, 0, 0, false, NULL),
+			 VIRTIO_BLK_S_UNSUPP);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_GET_ID, 0, 20, true, &used),
+			 VIRTIO_BLK_S_OK);
+	memcpy(id, f->ram + DATA, 20);
+	assert_string_equal(id, "disk0.img");
+	fx_free(f);
+}
+
+static void test_blk_discard(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct virtio_blk_discard_write_zeroes d = { .sector = 8, .num_sectors = 8 };
+	uint8_t back[4096], zero[4096] = { 0 };
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	memset(f->ram + DATA, 0x5a, 4096);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_OUT, 8, 4096, false, NULL),
+			 VIRTIO_BLK_S_OK);
+	memcpy(f->ram + DATA, &d, sizeof(d));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_DISCARD, 0, sizeof(d), false,
+				 NULL), VIRTIO_BLK_S_OK);
+	read_file(f->img, 8 * 512, back, sizeof(back));
+	assert_memory_equal(back, zero, sizeof(zero));
+	/* beyond the end, and unknown flags */
+	d.sector = IMG_SECTORS - 4;
+	memcpy(f->ram + DATA, &d, sizeof(d));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_WRITE_ZEROES, 0, sizeof(d),
+				 false, NULL), VIRTIO_BLK_S_IOERR);
+	d.sector = 0;
+	d.flags = 2;
+	memcpy(f->ram + DATA, &d, sizeof(d));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_DISCARD, 0, sizeof(d), false,
+				 NULL), VIRTIO_BLK_S_UNSUPP);
+	fx_free(f);
+}
+
+static void test_blk_ro(void **state)
+{
+	struct fx *f = fx_new(true, VM_NET_NONE);
+	uint8_t back[512], zero[512] = { 0 };
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	assert_true(f->drv.features & F(VIRTIO_BLK_F_RO));
+	assert_false(f->drv.features & F(VIRTIO_BLK_F_DISCARD));
+	memset(f->ram + DATA, 0x77, 512);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_OUT, 0, 512, false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	read_file(f->img, 0, back, sizeof(back));
+	assert_memory_equal(back, zero, sizeof(zero));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	fx_free(f);
+}
+
+/* Hostile chains: a buffer outside RAM fails that request only; an avail
+ * index jumping ahead breaks the ring: NEEDS_RESET, config interrupt, and
+ * a reset brings the device back. */
+static void test_blk_hostile(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct fake_buf bad[3] = {
+		{ HDR, 16, false }, { RAM - 256, 4096, true }, { STATUS, 1, true },
+	};
+	uint32_t id, len;
+	uint8_t st;
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	put_blk_hdr(f, VIRTIO_BLK_T_IN, 0);
+	fake_drv_add(&f->drv, 0, bad, 3);
+	fake_drv_kick(&f->drv, 0);
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 2000), 0);
+	assert_int_equal(len, 0);
+	/* status byte missing (no writable buffer): completed with length 0 */
+	bad[1] = (struct fake_buf){ DATA, 512, false };
+	put_blk_hdr(f, VIRTIO_BLK_T_OUT, 0);
+	fake_drv_add(&f->drv, 0, bad, 2);
+	fake_drv_kick(&f->drv, 0);
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 2000), 0);
+	assert_int_equal(len, 0);
+	/* the queue still works */
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	/* avail idx 1000 ahead of a 64-entry ring */
+	*(uint16_t *)(f->ram + f->drv.q[0].avail + 2) += 1000;
+	fake_drv_kick(&f->drv, 0);
+	fake_vmm_run_once(f->vm, 100);
+	st = (uint8_t)fake_drv_read(&f->drv, CC(device_status), 1);
+	assert_true(st & VIRTIO_CONFIG_S_NEEDS_RESET);
+	assert_true(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 0)) >= 1);
+	/* reset and start over */
+	memset(f->ram + RINGS, 0, 0x4000);
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	assert_int_equal(fake_drv_read(&f->drv, CC(device_status), 1) & 0x40, 0);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	/* ring addresses outside RAM: refused at queue_enable */
+	fake_drv_write(&f->drv, CC(device_status), 0, 1);
+	fake_drv_write(&f->drv, CC(device_status), 3, 1);
+	fake_drv_write(&f->drv, CC(guest_feature_select), 1, 4);
+	fake_drv_write(&f->drv, CC(guest_feature), 1, 4);
+	fake_drv_write(&f->drv, CC(device_status), 11, 1);
+	fake_drv_write(&f->drv, CC(queue_select), 0, 2);
+	fake_drv_write(&f->drv, CC(queue_desc_lo), RAM - 16, 4);
+	fake_drv_write(&f->drv, CC(queue_enable), 1, 2);
+	assert_int_equal(fake_drv_read(&f->drv, CC(queue_enable), 2), 0);
+	assert_true(fake_drv_read(&f->drv, CC(device_status), 1) & 0x40);
+	fx_free(f);
+}
+
+/* A masked vector sets its PBA bit and fires on unmask; notify without an
+ * ioeventfd goes through the MMIO handler. */
+static void test_msix_mask_and_fallback(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	uint64_t e1, pba;
+	unsigned int before;
+
+	(void)state;
+	fake_vmm_allow_ioeventfd(f->vm, false);
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	assert_int_equal(fake_vmm_nioeventfds(f->vm), 0);
+	e1 = fake_vmm_bar(f->vm, 0) + VIRTIO_PCI_MSIX_OFF + 16;
+	pba = fake_vmm_bar(f->vm, 0) + VIRTIO_PCI_PBA_OFF;
+	fake_mmio_write(f->vm, e1 + 12, 1, 4);		/* mask vector 1 */
+	before = fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)), before);
+	assert_int_equal(fake_mmio_read(f->vm, pba, 4) & 2, 2);
+	fake_mmio_write(f->vm, e1 + 12, 0, 4);		/* unmask */
+	assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
+			 before + 1);
+	assert_int_equal(fake_mmio_read(f->vm, pba, 4) & 2, 0);
+	/* a vector beyond the table reads back as NO_VECTOR */
+	fake_drv_write(&f->drv, CC(queue_select), 0, 2);
+	fake_drv_write(&f->drv, CC(queue_msix_vector), 40, 2);
+	assert_int_equal(fake_drv_read(&f->drv, CC(queue_msix_vector), 2),
+			 VIRTIO_MSI_NO_VECTOR);
+	fx_free(f);
+}
+
+static void test_rng(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct fake_buf b = { DATA, 64, true };
+	uint8_t zero[64] = { 0 };
+	uint32_t id, len;
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 1, ~0ull, 16, RINGS), 0);
+	memset(f->ram + DATA, 0, 64);
+	fake_drv_add(&f->drv, 0, &b, 1);
+	fake_drv_kick(&f->drv, 0);
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 2000), 0);
+	assert_int_equal(len, 64);
+	assert_memory_not_equal(f->ram + DATA, zero, 64);
+	/* a readable buffer gets nothing */
+	b.write = false;
+	fake_drv_add(&f->drv, 0, &b, 1);
+	fake_drv_kick(&f->drv, 0);
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 2000), 0);
+	assert_int_equal(len, 0);
+	fx_free(f);
+}
+
+/* --- virtio-net over libslirp --------------------------------------------- */
+
+static uint16_t ip_csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Ethernet + IPv4 + UDP 68->67 + BOOTP DISCOVER for mac; returns length. */
+static size_t dhcp_discover(uint8_t *p, const uint8_t mac[6])
+{
+	size_t bootp = 240 + 4, udp = 8 + bootp, ip = 20 + udp;
+	uint8_t *iph = p + 14, *u = iph + 20, *b = u + 8;
+	uint16_t c;
+
+	memset(p, 0, 14 + ip);
+	memset(p, 0xff, 6);
+	memcpy(p + 6, mac, 6);
+	p[12] = 0x08;
+	iph[0] = 0x45;
+	iph[2] = (uint8_t)(ip >> 8);
+	iph[3] = (uint8_t)ip;
+	iph[8] = 64;
+	iph[9] = 17;
+	memset(iph + 16, 0xff, 4);
+	c = ip_csum(iph, 20);
+	iph[10] = (uint8_t)(c >> 8);
+	iph[11] = (uint8_t)c;
+	u[1] = 68;
+	u[3] = 67;
+	u[4] = (uint8_t)(udp >> 8);
+	u[5] = (uint8_t)udp;
+	b[0] = 1;
+	b[1] = 1;
+	b[2] = 6;
+	memcpy(b + 4, "\x12\x34\x56\x78", 4);
+	memcpy(b + 28, mac, 6);
+	memcpy(b + 236, "\x63\x82\x53\x63", 4);
+	memcpy(b + 240, "\x35\x01\x01\xff", 4);
+	return 14 + ip;
+}
+
+static void test_net_slirp_dhcp(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_SLIRP);
+	struct fake_buf rx[4], tx[2];
+	uint8_t mac[6], *frame, *bp;
+	uint32_t id, len, i;
+	size_t flen;
+
+	(void)state;
+	/* devices: blk 0, net 1, rng 2 */
+	assert_int_equal(fake_vmm_ndevs(f->vm), 3);
+	assert_int_equal(pci_cfg_read(fake_vmm_dev(f->vm, 1), 2, 2), 0x1041);
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 1, ~0ull, 64, RINGS), 0);
+	assert_true(f->drv.features & F(VIRTIO_NET_F_MAC));
+	/* slirp: no checksum offloads */
+	assert_false(f->drv.features & F(VIRTIO_NET_F_CSUM));
+	assert_false(f->drv.features & F(VIRTIO_NET_F_GUEST_CSUM));
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)fake_mmio_read(f->vm, f->drv.device + i, 1);
+	assert_int_equal(mac[0], 0x52);
+	assert_int_equal(mac[1], 0x54);
+	assert_int_equal(fake_mmio_read(f->vm, f->drv.device + 6, 2) &
+			 VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP);
+	for (i = 0; i < 4; i++) {
+		rx[i] = (struct fake_buf){ DATA + 0x1000 * i, 1526, true };
+		fake_drv_add(&f->drv, 0, &rx[i], 1);
+	}
+	fake_drv_kick(&f->drv, 0);
+	memset(f->ram + HDR, 0, 12);
+	flen = dhcp_discover(f->ram + STATUS, mac);
+	tx[0] = (struct fake_buf){ HDR, 12, false };
+	tx[1] = (struct fake_buf){ STATUS, (uint32_t)flen, false };
+	fake_drv_add(&f->drv, 1, tx, 2);
+	fake_drv_kick(&f->drv, 1);
+	assert_int_equal(fake_drv_wait(&f->drv, 1, &id, &len, 3000), 0);
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 3000), 0);
+	assert_true(len > 12 + 14 + 20 + 8 + 240);
+	frame = f->ram + DATA + 0x1000 * (id % 4);
+	/* num_buffers = 1 in the header */
+	assert_int_equal(frame[10], 1);
+	frame += 12;
+	assert_true(memcmp(frame, mac, 6) == 0 ||
+		    memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0);
+	assert_int_equal(frame[12], 0x08);
+	assert_int_equal(frame[14 + 9], 17);			/* UDP */
+	assert_int_equal(frame[14 + 20 + 1], 67);		/* from server */
+	bp = frame + 14 + 20 + 8;
+	assert_int_equal(bp[0], 2);				/* BOOTREPLY */
+	assert_memory_equal(bp + 16, "\x0a\x00\x02\x0f", 4);	/* 10.0.2.15 */
+	assert_memory_equal(bp + 240, "\x35\x01\x02", 3);	/* OFFER */
+	assert_true(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(1, 1)) >= 1);
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pci_identity),
+		cmocka_unit_test(test_features),
+		cmocka_unit_test(test_blk_rw),
+		cmocka_unit_test(test_blk_discard),
+		cmocka_unit_test(test_blk_ro),
+		cmocka_unit_test(test_blk_hostile),
+		cmocka_unit_test(test_msix_mask_and_fallback),
+		cmocka_unit_test(test_rng),
+		cmocka_unit_test(test_net_slirp_dhcp),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
