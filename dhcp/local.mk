@@ -40,3 +40,5 @@ TESTS += tests/integration/pxe_proxy.sh
 EXTRA_DIST += tests/integration/pxe_proxy.sh
 TESTS += tests/integration/pxe_pxelinux.sh
 EXTRA_DIST += tests/integration/pxe_pxelinux.sh
+TESTS += tests/integration/pxe_uefi.sh
+EXTRA_DIST += tests/integration/pxe_uefi.sh
