@@ -60,7 +60,10 @@ struct virtio_net {
 	bool locked;			/* net thread holds the work lock */
 	struct pending pend[RX_PENDING];
 	unsigned int pend_head, pend_count;
-	struct virtq_chain chain;
+	/* separate: slirp answers inside slirp_input, so a receive can
+	 * happen while a transmit chain is still being handled */
+	struct virtq_chain rx_chain;
+	struct virtq_chain tx_chain;
 	struct iovec iov[VIRTQ_MAX_SEGS];
 	struct pollfd pfd[NET_POLL_MAX];
 	uint64_t tx_dropped, rx_dropped;
@@ -140,10 +143,10 @@ static int rx_one(struct virtio_net *n, const struct iovec *iov, int cnt)
 	if (vq == NULL)
 		return -1;
 	for (;;) {
-		r = virtq_pop(vq, m, &n->chain);
+		r = virtq_pop(vq, m, &n->rx_chain);
 		if (r == 1)
 			break;
-		if (virtio_pci_pop_failed(n->vp, NET_RXQ, r, &n->chain))
+		if (virtio_pci_pop_failed(n->vp, NET_RXQ, r, &n->rx_chain))
 			return r == 0 ? 0 : -1;
 	}
 	/* the backend's header, with num_buffers = 1 (§5.1.6.4) */
@@ -155,12 +158,12 @@ static int rx_one(struct virtio_net *n, const struct iovec *iov, int cnt)
 		have += k;
 	}
 	memcpy(hdr + 10, &one, 2);
-	if (have < sizeof(hdr) || !copy_in(&n->chain, hdr, iov, cnt,
+	if (have < sizeof(hdr) || !copy_in(&n->rx_chain, hdr, iov, cnt,
 					   sizeof(hdr), &len)) {
 		n->rx_dropped++;
 		len = 0;
 	}
-	virtq_push(vq, m, n->chain.head, len);
+	virtq_push(vq, m, n->rx_chain.head, len);
 	virtio_pci_queue_interrupt(n->vp, NET_RXQ);
 	return 1;
 }
@@ -257,26 +260,26 @@ static void tx_all(struct virtio_net *n)
 		vq = virtio_pci_queue(n->vp, NET_TXQ);
 		if (vq == NULL)
 			break;
-		r = virtq_pop(vq, m, &n->chain);
+		r = virtq_pop(vq, m, &n->tx_chain);
 		if (r != 1) {
-			if (virtio_pci_pop_failed(n->vp, NET_TXQ, r, &n->chain))
+			if (virtio_pci_pop_failed(n->vp, NET_TXQ, r, &n->tx_chain))
 				break;
 			pushed = true;
 			continue;
 		}
 		/* §5.1.6.2: header then frame, device-readable */
-		if (n->chain.read_len < NET_VNET_HDR_LEN ||
-		    n->chain.read_len > NET_VNET_HDR_LEN + NET_FRAME_MAX) {
+		if (n->tx_chain.read_len < NET_VNET_HDR_LEN ||
+		    n->tx_chain.read_len > NET_VNET_HDR_LEN + NET_FRAME_MAX) {
 			n->tx_dropped++;
 		} else {
-			for (i = 0; i < n->chain.nread; i++) {
-				n->iov[i].iov_base = n->chain.seg[i].ptr;
-				n->iov[i].iov_len = n->chain.seg[i].len;
+			for (i = 0; i < n->tx_chain.nread; i++) {
+				n->iov[i].iov_base = n->tx_chain.seg[i].ptr;
+				n->iov[i].iov_len = n->tx_chain.seg[i].len;
 			}
-			if (n->be->ops->tx(n->be, n->iov, (int)n->chain.nread) < 0)
+			if (n->be->ops->tx(n->be, n->iov, (int)n->tx_chain.nread) < 0)
 				n->tx_dropped++;
 		}
-		virtq_push(vq, m, n->chain.head, 0);
+		virtq_push(vq, m, n->tx_chain.head, 0);
 		pushed = true;
 	}
 	if (pushed)
