@@ -70,7 +70,7 @@ static unsigned int id_bits(unsigned int n)
 
 /* Per-vCPU view: APIC ids 0..n-1, one package of n cores, 1 thread each */
 static void cpuid_adjust(struct kvm_cpuid2 *c, unsigned int idx,
-			 unsigned int n)
+			 unsigned int n, bool tsc_deadline)
 {
 	unsigned int shift = id_bits(n);
 
@@ -84,6 +84,12 @@ static void cpuid_adjust(struct kvm_cpuid2 *c, unsigned int idx,
 			if (n > 1)
 				e->edx |= 1u << 28;	/* HTT: >1 logical */
 			e->ecx |= 1u << 31;		/* hypervisor */
+			/* KVM emulates the TSC-deadline timer but reports it
+			 * only as a capability; without it Linux calibrates
+			 * the LAPIC timer against the PIT, which fails under
+			 * nested virtualisation ("APIC timer disabled") */
+			if (tsc_deadline)
+				e->ecx |= 1u << 24;
 			break;
 		case 4:	/* Intel caches: cores per package - 1 */
 			e->eax = (e->eax & 0x03ffffff) |
@@ -228,6 +234,7 @@ int vcpus_create(struct vmm *vm, uint64_t entry, uint64_t zero_page)
 	struct kvm_cpuid2 *sup, *c = NULL;
 	struct sigaction sa;
 	size_t csize;
+	bool tsc_deadline;
 	int r = 0;
 
 	memset(&sa, 0, sizeof(sa));
@@ -240,6 +247,8 @@ int vcpus_create(struct vmm *vm, uint64_t entry, uint64_t zero_page)
 		log_err("vm: KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
 		return -EIO;
 	}
+	tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+			     KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	csize = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
 	c = malloc(csize);
 	vm->cpus = calloc(vm->cfg->vcpus, sizeof(*vm->cpus));
@@ -265,7 +274,7 @@ int vcpus_create(struct vmm *vm, uint64_t entry, uint64_t zero_page)
 		if (v->run == MAP_FAILED)
 			goto fail;
 		memcpy(c, sup, csize);
-		cpuid_adjust(c, i, vm->cfg->vcpus);
+		cpuid_adjust(c, i, vm->cfg->vcpus, tsc_deadline);
 		step = "KVM_SET_CPUID2";
 		if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 			goto fail;
