@@ -3,7 +3,8 @@ noinst_LIBRARIES += libdhcp.a
 libdhcp_a_SOURCES = \
 	dhcp/packet.c dhcp/packet.h \
 	dhcp/server.c dhcp/server.h \
-	dhcp/sock.c dhcp/sock.h
+	dhcp/sock.c dhcp/sock.h \
+	dhcp/ra.c dhcp/ra.h
 libdhcp_a_CFLAGS = $(AM_CFLAGS)
 DHCP_A = libdhcp.a
 
@@ -42,3 +43,25 @@ TESTS += tests/integration/pxe_pxelinux.sh
 EXTRA_DIST += tests/integration/pxe_pxelinux.sh
 TESTS += tests/integration/pxe_uefi.sh
 EXTRA_DIST += tests/integration/pxe_uefi.sh
+
+# IPv6 router advertisements (dhcp/ra.c).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_dhcp_ra
+TESTS += tests/unit/test_dhcp_ra
+tests_unit_test_dhcp_ra_SOURCES = tests/unit/test_dhcp_ra.c
+tests_unit_test_dhcp_ra_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_dhcp_ra_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_dhcp_ra
+TESTS += tests/fuzz/fuzz_dhcp_ra
+tests_fuzz_fuzz_dhcp_ra_SOURCES = tests/fuzz/fuzz_dhcp_ra.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_dhcp_ra_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_dhcp_ra
+tests_fuzz_libfuzzer_dhcp_ra_SOURCES = tests/fuzz/fuzz_dhcp_ra.c
+tests_fuzz_libfuzzer_dhcp_ra_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_dhcp_ra_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_dhcp_ra_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A)
+endif
+TESTS += tests/integration/dhcp_ra.sh
+EXTRA_DIST += tests/integration/dhcp_ra.sh

@@ -15,13 +15,17 @@ static void serve_usage(FILE *f)
 	fprintf(f,
 		"usage: provd serve [--http ADDR:PORT] [--tftp ADDR:PORT | --no-tftp]\n"
 		"                   [--dhcp IFACE --dhcp-mode proxy|full [--dhcp-range START-END]]\n"
+		"                   [--ra on|off] [--ra-prefix PREFIX/LEN]\n"
 		"                   [--grace SECONDS] [--no-watch]\n"
 		"\n"
 		"Serve PXE boot (HTTP, TFTP, DHCP) from the state directory in the\n"
 		"foreground; logs go to stderr. Flags override provd.yaml.\n"
 		"SIGHUP (or any change to the state's YAML) reloads; a broken state is\n"
 		"refused and the previous one keeps serving. SIGTERM/SIGINT stop after\n"
-		"in-flight transfers finish (at most --grace seconds, default 10).\n");
+		"in-flight transfers finish (at most --grace seconds, default 10).\n"
+		"--ra: IPv6 router advertisements on the DHCP interface (default: on in\n"
+		"full mode; they spare PXE firmware its wait for IPv6), announcing\n"
+		"--ra-prefix (e.g. 2001:db8::/64) for stateless autoconfiguration.\n");
 }
 
 int cli_serve(struct cli *c, int argc, char **argv)
@@ -33,6 +37,8 @@ int cli_serve(struct cli *c, int argc, char **argv)
 		{ "dhcp", required_argument, NULL, 'D' },
 		{ "dhcp-mode", required_argument, NULL, 'M' },
 		{ "dhcp-range", required_argument, NULL, 'R' },
+		{ "ra", required_argument, NULL, 'r' },
+		{ "ra-prefix", required_argument, NULL, 'P' },
 		{ "grace", required_argument, NULL, 'g' },
 		{ "no-watch", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
@@ -57,6 +63,14 @@ int cli_serve(struct cli *c, int argc, char **argv)
 			o.dhcp_mode = optarg;
 			break;
 		case 'R': o.dhcp_range = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "provd serve: --ra must be on or off\n");
+				return EXIT_USAGE;
+			}
+			o.ra = optarg;
+			break;
+		case 'P': o.ra_prefix = optarg; break;
 		case 'g':
 			if (parse_u64(optarg, 0, 3600, &v) < 0) {
 				fprintf(stderr, "provd serve: --grace wants seconds (0-3600)\n");

@@ -46,6 +46,7 @@
 #include "provd/core/config.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/store.h"
+#include "dhcp/ra.h"
 #include "dhcp/server.h"
 #include "dhcp/sock.h"
 #include "provd/core/events.h"
@@ -74,6 +75,7 @@ struct daemon {
 	struct tftp_sup *tftp;		/* in.tftpd supervisor; NULL without TFTP */
 	struct dhcp_server *dhcp;	/* NULL when DHCP is off */
 	struct dhcp_sock *dhcp_sock;
+	struct ra_sock *ra;		/* IPv6 RAs on the DHCP interface; NULL: off */
 	char dhcp_iface[IFNAMSIZ];
 	uint32_t dhcp_ip;		/* the boot interface's address (network order) */
 };
@@ -594,6 +596,34 @@ static int dhcp_prepare(struct daemon *dm, const struct daemon_opts *o, const st
 	return 0;
 }
 
+/* IPv6 RAs (dhcp/ra.h): on by default in full mode, where we own the
+ * segment; in proxy mode the lab's router is expected to send them. A
+ * failure only costs firmware its IPv6 wait, so it is a warning. */
+static int ra_begin(struct daemon *dm)
+{
+	const struct daemon_opts *o = dm->o;
+	struct ra_cfg rc = { 0 };
+	bool on = o->ra ? !strcmp(o->ra, "on") : dhcp_cfg.mode == DHCP_MODE_FULL;
+	int r;
+
+	if (!on)
+		return 0;
+	if (o->ra_prefix && ra_prefix_parse(o->ra_prefix, &rc) < 0) {
+		log_err("serve: --ra-prefix wants an IPv6 prefix such as 2001:db8::/64, not '%s'",
+			o->ra_prefix);
+		return -EINVAL;
+	}
+	r = ra_start(dm->loop, dm->dhcp_iface, &rc, &dm->ra);
+	if (r < 0) {
+		log_warn("serve: no IPv6 router advertisements on %s: %s (firmware may wait for IPv6)",
+			 dm->dhcp_iface, strerror(-r));
+		return 0;
+	}
+	log_info("serve: IPv6 router advertisements on %s%s%s", dm->dhcp_iface,
+		 o->ra_prefix ? ", prefix " : " (no prefix)", o->ra_prefix ? o->ra_prefix : "");
+	return 0;
+}
+
 static int dhcp_start(struct daemon *dm, struct snapshot *snap)
 {
 	int r;
@@ -615,7 +645,7 @@ static int dhcp_start(struct daemon *dm, struct snapshot *snap)
 		return r;
 	}
 	log_info("serve: DHCP %s mode on %s", dhcp_mode_name(dhcp_cfg.mode), dm->dhcp_iface);
-	return 0;
+	return ra_begin(dm);
 }
 
 int daemon_run(const struct daemon_opts *o)
@@ -737,6 +767,7 @@ int daemon_run(const struct daemon_opts *o)
 	rc = r < 0 ? 1 : r;
 	log_info("serve: stopped");
 out:
+	ra_stop(dm.ra);
 	dhcp_sock_stop(dm.dhcp_sock);
 	dhcp_server_free(dm.dhcp);
 	tftp_sup_stop(dm.tftp);

@@ -27,6 +27,8 @@ struct daemon_opts {
 	const char *dhcp_iface;		/* NULL: provd.yaml dhcp.interface */
 	const char *dhcp_mode;		/* "proxy" | "full" | "off"; NULL: provd.yaml */
 	const char *dhcp_range;		/* "START-END"; NULL: provd.yaml */
+	const char *ra;			/* IPv6 RAs "on" | "off"; NULL: on in DHCP full mode */
+	const char *ra_prefix;		/* "2001:db8::/64" announced for SLAAC; NULL: none */
 	unsigned grace_s;		/* shutdown grace for in-flight requests; 0: 10 */
 	bool no_tftp;			/* do not run in.tftpd */
 	bool no_watch;			/* no inotify: reload on SIGHUP/API only */
