@@ -72,3 +72,25 @@ tests_unit_test_pci_SOURCES = tests/unit/test_pci.c
 tests_unit_test_pci_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_pci_LDADD = $(KVM_A) $(CMOCKA_LIBS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_acpi tests/unit/test_rtc
+TESTS += tests/unit/test_acpi tests/unit/test_rtc
+tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c
+tests_unit_test_acpi_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_acpi_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+tests_unit_test_rtc_SOURCES = tests/unit/test_rtc.c
+tests_unit_test_rtc_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_rtc_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_vmconfig
+TESTS += tests/fuzz/fuzz_vmconfig
+tests_fuzz_fuzz_vmconfig_SOURCES = tests/fuzz/fuzz_vmconfig.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_vmconfig_LDADD = $(KVM_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_vmconfig
+tests_fuzz_libfuzzer_vmconfig_SOURCES = tests/fuzz/fuzz_vmconfig.c
+tests_fuzz_libfuzzer_vmconfig_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_vmconfig_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_vmconfig_LDADD = $(KVM_A)
+endif
