@@ -19,3 +19,27 @@ tests_unit_test_virtio_dev_SOURCES = tests/unit/test_virtio_dev.c \
 tests_unit_test_virtio_dev_CFLAGS = $(CMOCKA_TEST_CFLAGS) $(SLIRP_CFLAGS)
 tests_unit_test_virtio_dev_LDADD = $(KVM_A) $(CMOCKA_LIBS)
 endif
+
+# Fuzz targets: hostile requests and frames through guest memory, replayed
+# in make check (tests/fuzz/corpus/fuzz_virtio_{blk,net}).
+check_PROGRAMS += tests/fuzz/fuzz_virtio_blk tests/fuzz/fuzz_virtio_net
+TESTS += tests/fuzz/fuzz_virtio_blk tests/fuzz/fuzz_virtio_net
+tests_fuzz_fuzz_virtio_blk_SOURCES = tests/fuzz/fuzz_virtio_blk.c \
+	tests/unit/fake_vmm.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_virtio_blk_LDADD = $(KVM_A)
+tests_fuzz_fuzz_virtio_net_SOURCES = tests/fuzz/fuzz_virtio_net.c \
+	tests/unit/fake_vmm.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_virtio_net_LDADD = $(KVM_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_virtio_blk tests/fuzz/libfuzzer_virtio_net
+tests_fuzz_libfuzzer_virtio_blk_SOURCES = tests/fuzz/fuzz_virtio_blk.c \
+	tests/unit/fake_vmm.c
+tests_fuzz_libfuzzer_virtio_blk_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_virtio_blk_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_virtio_blk_LDADD = $(KVM_A)
+tests_fuzz_libfuzzer_virtio_net_SOURCES = tests/fuzz/fuzz_virtio_net.c \
+	tests/unit/fake_vmm.c
+tests_fuzz_libfuzzer_virtio_net_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_virtio_net_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_virtio_net_LDADD = $(KVM_A)
+endif
