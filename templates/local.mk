@@ -3,6 +3,7 @@
 nobase_dist_pkgdata_DATA += \
 	templates/preseed/debian.cfg \
 	templates/kickstart/fedora.ks \
+	templates/debootstrap/debian.sh \
 	templates/pxelinux/default.cfg \
 	templates/pxelinux/system.cfg \
 	templates/ipxe/boot.ipxe \

@@ -27,6 +27,11 @@ EXTRA_DIST += tests/integration/tftp_serve.sh
 TESTS += tests/integration/render_check.sh
 EXTRA_DIST += tests/integration/render_check.sh
 
+# provd's debootstrap installer and its answer script (lead).
+TESTS += tests/integration/installer.sh
+EXTRA_DIST += tests/integration/installer.sh scripts/installer/mkinitrd \
+	scripts/installer/init scripts/installer/udhcpc.script
+
 # Benchmarks (not run by make check): bench/render/run.sh builds this.
 EXTRA_PROGRAMS = bench/render/render_bench
 bench_render_render_bench_SOURCES = bench/render/render_bench.c
