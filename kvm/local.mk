@@ -94,3 +94,7 @@ tests_fuzz_libfuzzer_vmconfig_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_vmconfig_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_vmconfig_LDADD = $(KVM_A)
 endif
+
+# provd vm run's command line and refusals (no KVM needed)
+TESTS += tests/integration/vm_cli.sh
+EXTRA_DIST += tests/integration/vm_cli.sh
