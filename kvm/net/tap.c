@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvm/net/backend.h"
@@ -127,12 +126,10 @@ static const struct net_backend_ops tap_ops = {
 
 struct net_backend *net_tap_new(const char *ifname, net_rx_fn *rx, void *dev)
 {
-	char sys[64 + IFNAMSIZ];
 	struct net_tap *t;
 	struct ifreq ifr;
 	unsigned int feat = 0;
 	int hdr = NET_VNET_HDR_LEN, e;
-	struct stat st;
 
 	if (ifname == NULL || !*ifname || strlen(ifname) >= IFNAMSIZ ||
 	    strchr(ifname, '/')) {
@@ -140,9 +137,10 @@ struct net_backend *net_tap_new(const char *ifname, net_rx_fn *rx, void *dev)
 		errno = EINVAL;
 		return NULL;
 	}
-	/* attach only: never create an interface behind the admin's back */
-	snprintf(sys, sizeof(sys), "/sys/class/net/%s", ifname);
-	if (stat(sys, &st) < 0) {
+	/* attach only: never create an interface behind the admin's back
+	 * (if_nametoindex looks in our network namespace; /sys may show
+	 * another one) */
+	if (if_nametoindex(ifname) == 0) {
 		log_err("vm: tap %s: no such interface; create it first, e.g. "
 			"ip tuntap add dev %s mode tap user $USER", ifname, ifname);
 		errno = ENODEV;

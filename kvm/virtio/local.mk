@@ -43,3 +43,7 @@ tests_fuzz_libfuzzer_virtio_net_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_virtio_net_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_virtio_net_LDADD = $(KVM_A)
 endif
+
+# The TAP backend in the nested rig (skips where the rig cannot run).
+TESTS += tests/integration/vm_tap.sh
+EXTRA_DIST += tests/integration/vm_tap.sh
