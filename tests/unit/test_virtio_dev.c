@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,7 +71,8 @@ static int make_image(struct fx *f, size_t size)
 	return 0;
 }
 
-static struct fx *fx_new(bool ro, enum vm_net_kind net)
+static struct fx *fx_new_cfg(bool ro, enum vm_net_kind net,
+			     const struct vm_hostfwd *fwd)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
@@ -79,11 +83,20 @@ static struct fx *fx_new(bool ro, enum vm_net_kind net)
 	f->cfg.disks[0].readonly = ro;
 	f->cfg.ndisks = 1;
 	f->cfg.net = net;
+	if (fwd) {
+		f->cfg.hostfwd[0] = *fwd;
+		f->cfg.nhostfwd = 1;
+	}
 	f->vm = fake_vmm_new(RAM, &f->cfg);
 	assert_non_null(f->vm);
 	f->ram = fake_vmm_ram(f->vm);
 	assert_int_equal(vmm_devices_add(f->vm, &f->cfg, &f->devs), 0);
 	return f;
+}
+
+static struct fx *fx_new(bool ro, enum vm_net_kind net)
+{
+	return fx_new_cfg(ro, net, NULL);
 }
 
 static void fx_free(struct fx *f)
@@ -522,6 +535,51 @@ static void test_net_slirp_dhcp(void **state)
 	fx_free(f);
 }
 
+static uint16_t free_tcp_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(s >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &al), 0);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* hostfwd: a connection to the forwarded host port on 127.0.0.1 makes
+ * slirp look for the guest (ARP for 10.0.2.15) on the rx queue. */
+static void test_net_slirp_hostfwd(void **state)
+{
+	struct vm_hostfwd fwd = { .host_port = free_tcp_port(), .guest_port = 22 };
+	struct fx *f = fx_new_cfg(false, VM_NET_SLIRP, &fwd);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct fake_buf rx = { DATA, 1526, true };
+	uint32_t id, len;
+	uint8_t *fr;
+	int s;
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 1, ~0ull, 64, RINGS), 0);
+	fake_drv_add(&f->drv, 0, &rx, 1);
+	fake_drv_kick(&f->drv, 0);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(s >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(fwd.host_port);
+	connect(s, (struct sockaddr *)&a, sizeof(a));
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 3000), 0);
+	fr = f->ram + DATA + 12;
+	assert_int_equal(len, 12 + 42);
+	assert_int_equal(fr[12] << 8 | fr[13], 0x0806);		/* ARP */
+	assert_int_equal(fr[20] << 8 | fr[21], 1);			/* request */
+	assert_memory_equal(fr + 38, "\x0a\x00\x02\x0f", 4);	/* who has .15 */
+	close(s);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_msix_mask_and_fallback),
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_net_slirp_dhcp),
+		cmocka_unit_test(test_net_slirp_hostfwd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
