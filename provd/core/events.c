@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -224,56 +225,156 @@ static int open_log(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-int events_append(const char *state_dir, const char *system, const char *mac,
-		  const char *kind, const char *detail)
+/* One write: O_APPEND makes seek-to-end and write one step, and a
+ * regular-file write below PIPE_BUF is not split between writers. */
+static int write_line(int fd, const char *line, size_t len)
 {
-	char *path = NULL, *line = NULL;
-	size_t len = 0;
-	struct stat st;
-	int fd = -1, r = 0;
-
-	if (!state_dir || !event_kind_valid(kind))
-		return -EINVAL;
-	count_kind(kind);
-	line = event_line(system, mac, kind, detail, &len);
-	path = path_join(state_dir, EVENTS_LOG_NAME);
-	if (!line || !path) {
-		r = -ENOMEM;
-		goto out;
-	}
-	fd = open_log(path);
-	if (fd < 0) {
-		r = fd;
-		goto out;
-	}
-	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size + len > EVENTS_ROTATE_BYTES) {
-		r = events_rotate(state_dir, path, fd, len);
-		close(fd);
-		fd = -1;
-		if (r < 0)
-			goto out;
-		fd = open_log(path);
-		if (fd < 0) {
-			r = fd;
-			goto out;
-		}
-	}
-	/* One write: O_APPEND makes seek-to-end and write one step, and a
-	 * regular-file write below PIPE_BUF is not split between writers. */
 	for (;;) {
 		ssize_t k = write(fd, line, len);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			r = -errno;
-		else if ((size_t)k != len)
-			r = -EIO;
-		break;
+			return -errno;
+		return (size_t)k == len ? 0 : -EIO;
+	}
+}
+
+/* The log stays open between appends: an open, fstat and close per event
+ * were a quarter of a small HTTP request's cost. Before each write a stat
+ * of the path checks that it still names the open file (another process
+ * may have rotated it, an admin may have removed it) and gives the size
+ * the rotation decision needs, so lines go where they went before: the
+ * file the path names at the time of the append. Appenders share the
+ * descriptor under a read lock; reopening and rotating take it for
+ * writing. */
+static struct {
+	pthread_rwlock_t lock;
+	char *state_dir;	/* whose log fd is */
+	char *path;		/* <state_dir>/events.log */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+} lc = { .lock = PTHREAD_RWLOCK_INITIALIZER, .fd = -1 };
+static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
+
+/* fork: the child keeps the descriptor (O_APPEND is shared safely) but
+ * must not inherit a lock held by another thread. */
+static void lc_prepare(void)
+{
+	pthread_rwlock_wrlock(&lc.lock);
+}
+
+static void lc_parent(void)
+{
+	pthread_rwlock_unlock(&lc.lock);
+}
+
+/* glibc's unlock checks the writer's thread id, which the child's thread
+ * does not have: start the child with a fresh lock instead. */
+static void lc_child(void)
+{
+	pthread_rwlock_init(&lc.lock, NULL);
+}
+
+static void lc_setup(void)
+{
+	pthread_atfork(lc_prepare, lc_parent, lc_child);
+}
+
+static void lc_close_locked(void)
+{
+	if (lc.fd >= 0)
+		close(lc.fd);
+	lc.fd = -1;
+	free(lc.state_dir);
+	free(lc.path);
+	lc.state_dir = lc.path = NULL;
+}
+
+/* Fast path under the read lock: 1 if the line was written (or failed to
+ * be: *r), 0 if the slow path must reopen or rotate first. */
+static int append_cached(const char *state_dir, const char *line, size_t len, int *r)
+{
+	struct stat st;
+	int done = 0;
+
+	pthread_rwlock_rdlock(&lc.lock);
+	if (lc.fd >= 0 && strcmp(lc.state_dir, state_dir) == 0 && stat(lc.path, &st) == 0 &&
+	    st.st_ino == lc.ino && st.st_dev == lc.dev &&
+	    (uint64_t)st.st_size + len <= EVENTS_ROTATE_BYTES) {
+		*r = write_line(lc.fd, line, len);
+		done = 1;
+	}
+	pthread_rwlock_unlock(&lc.lock);
+	return done;
+}
+
+/* Slow path under the write lock: (re)open, rotate when due, write, and
+ * keep the descriptor for the next appends. */
+static int append_reopen(const char *state_dir, const char *line, size_t len)
+{
+	struct stat st;
+	int fd = -1, r;
+
+	pthread_rwlock_wrlock(&lc.lock);
+	if (!lc.state_dir || strcmp(lc.state_dir, state_dir) != 0) {
+		lc_close_locked();
+		lc.state_dir = strdup(state_dir);
+		lc.path = path_join(state_dir, EVENTS_LOG_NAME);
+		if (!lc.state_dir || !lc.path) {
+			lc_close_locked();
+			r = -ENOMEM;
+			goto out;
+		}
+	} else if (lc.fd >= 0) {
+		close(lc.fd);
+		lc.fd = -1;
+	}
+	fd = open_log(lc.path);
+	if (fd < 0) {
+		r = fd;
+		goto out;
+	}
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size + len > EVENTS_ROTATE_BYTES) {
+		r = events_rotate(state_dir, lc.path, fd, len);
+		close(fd);
+		if (r < 0)
+			goto out;
+		fd = open_log(lc.path);
+		if (fd < 0) {
+			r = fd;
+			goto out;
+		}
+	}
+	r = write_line(fd, line, len);
+	if (fstat(fd, &st) == 0) {
+		lc.fd = fd;
+		lc.dev = st.st_dev;
+		lc.ino = st.st_ino;
+	} else {
+		close(fd);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
-	free(path);
+	pthread_rwlock_unlock(&lc.lock);
+	return r;
+}
+
+int events_append(const char *state_dir, const char *system, const char *mac,
+		  const char *kind, const char *detail)
+{
+	char *line = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	if (!state_dir || !event_kind_valid(kind))
+		return -EINVAL;
+	count_kind(kind);
+	line = event_line(system, mac, kind, detail, &len);
+	if (!line)
+		return -ENOMEM;
+	pthread_once(&lc_once, lc_setup);
+	if (!append_cached(state_dir, line, len, &r))
+		r = append_reopen(state_dir, line, len);
 	free(line);
 	return r;
 }

@@ -56,7 +56,8 @@ libprovd_core_a_SOURCES += provd/core/baseurl.c provd/core/baseurl.h
 
 # tmpl: template language (values, compiler, evaluator) (lead).
 libprovd_core_a_SOURCES += provd/core/tval.c provd/core/tval.h \
-	provd/core/tmpl.c provd/core/tmpl.h
+	provd/core/tmpl.c provd/core/tmpl.h \
+	provd/core/tmplwatch.c provd/core/tmplwatch.h
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_tmpl
 TESTS += tests/unit/test_tmpl

@@ -4,7 +4,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "provd/core/resolve.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/tmpl.h"
+#include "provd/core/tmplwatch.h"
 
 /* ------------------------------------------------------------------ */
 /* template lookup */
@@ -53,11 +56,18 @@ char *render_template_path(const char *state_dir, const char *name)
 }
 
 /* ------------------------------------------------------------------ */
-/* cache: one entry per (state dir, name); valid while every file it was
+/* cache: one entry per (state dir, name), valid while every file it was
  * compiled from keeps its mtime, size and inode, and every name (the
  * template's and each include's) still resolves to the same file — an
  * admin who drops snippets/network into <state>/templates overrides the
- * shipped snippet in every template that includes it, at once. */
+ * shipped snippet in every template that includes it, at once.
+ *
+ * Checking that costs a stat and a name resolution (several access()
+ * calls) per file, which was half of a rendered answer's cost. So the
+ * check runs only when tmplwatch (inotify on every template folder and
+ * subfolder) says something changed since the entry was last found fresh;
+ * an entry with a symlinked file, or a process where inotify is not
+ * available, is checked on every render as before. */
 
 struct dep {
 	char *name;		/* template name it was found under */
@@ -70,8 +80,10 @@ struct dep {
 struct centry {
 	char *key;		/* state_dir "\n" name */
 	struct tmpl *t;
-	struct dep *deps;
+	struct dep *deps;	/* deps[0]: the template itself */
 	size_t ndeps;
+	bool stat_always;	/* a dep is a symlink: inotify cannot vouch for it */
+	_Atomic uint64_t fresh_gen;	/* tmplwatch generation last found fresh at */
 	unsigned refs;		/* the cache's own reference + renders in flight */
 	struct centry *next;
 };
@@ -83,6 +95,7 @@ struct load_ctx {
 	const char *state_dir;	/* for re-resolving names */
 	struct dep *deps;
 	size_t ndeps;
+	bool symlink;
 };
 
 static int add_dep(struct load_ctx *lc, const char *name, const char *path)
@@ -90,6 +103,8 @@ static int add_dep(struct load_ctx *lc, const char *name, const char *path)
 	struct stat st;
 	struct dep *nd;
 
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		lc->symlink = true;
 	if (stat(path, &st) < 0)
 		return -errno;
 	nd = realloc(lc->deps, (lc->ndeps + 1) * sizeof(*nd));
@@ -139,16 +154,18 @@ static int load_cb(void *arg, const char *name, char **text, size_t *len, char *
 	return 0;
 }
 
-static bool deps_fresh(const struct centry *e, const char *state_dir)
+/* path: what the template's own name resolves to now. */
+static bool deps_fresh(const struct centry *e, const char *state_dir, const char *path)
 {
+	if (strcmp(path, e->deps[0].path) != 0)
+		return false;
 	for (size_t i = 0; i < e->ndeps; i++) {
 		struct stat st;
 		if (stat(e->deps[i].path, &st) < 0 || st.st_size != e->deps[i].size ||
 		    st.st_ino != e->deps[i].ino || st.st_mtim.tv_sec != e->deps[i].mtime.tv_sec ||
 		    st.st_mtim.tv_nsec != e->deps[i].mtime.tv_nsec)
 			return false;
-		/* deps[0] is the template itself, whose resolved path is
-		 * part of the key; includes are re-resolved here. */
+		/* includes are re-resolved: a new admin copy wins at once */
 		if (i > 0) {
 			char *p = render_template_path(state_dir, e->deps[i].name);
 			bool same = p && !strcmp(p, e->deps[i].path);
@@ -158,6 +175,24 @@ static bool deps_fresh(const struct centry *e, const char *state_dir)
 		}
 	}
 	return true;
+}
+
+/* The folders a template name can resolve in (render_template_path's
+ * order), registered with tmplwatch; returns its generation (0: no
+ * watching, check everything). */
+static uint64_t templates_gen(const char *state_dir)
+{
+	const char *env = getenv("PROVD_TEMPLATES");
+	char own[PATH_MAX], src[PATH_MAX];
+	const char *roots[4] = { NULL, env && *env ? env : NULL, src, PROVD_DATADIR "/templates" };
+
+	if (state_dir) {
+		if ((size_t)snprintf(own, sizeof(own), "%s/templates", state_dir) >= sizeof(own))
+			return 0;
+		roots[0] = own;
+	}
+	snprintf(src, sizeof(src), "%s/templates", PROVD_SRCDIR);
+	return tmplwatch_poll(roots, 4);
 }
 
 static void centry_unref_locked(struct centry *e)
@@ -182,15 +217,14 @@ static void tmpl_put(struct centry *e)
 }
 
 /* The compiled template for name, with a reference (release with
- * tmpl_put). Also checks that a top-level name resolves to a file in the
- * state dir's templates/ when an admin overrode it (handled by lookup order,
- * and a new override invalidates because the resolved path changes). */
+ * tmpl_put). */
 static int tmpl_get(const char *state_dir, const char *name, struct diags *d, struct centry **out)
 {
 	char *key = NULL, *path = NULL, *text = NULL;
 	struct load_ctx lc = { .state_dir = state_dir };
 	struct centry *e, **pp;
 	struct tmpl *t = NULL;
+	uint64_t gen;
 	size_t len = 0;
 	int r;
 
@@ -199,16 +233,11 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 			  "bad template name '%s'", name);
 		return -EINVAL;
 	}
-	path = render_template_path(state_dir, name);
-	if (!path) {
-		diags_add(d, NULL, 0, 0, "put it in <state>/templates/ or use a shipped one "
-			  "(preseed/debian.cfg, kickstart/fedora.ks)", "no template named '%s'", name);
-		return -ENOENT;
-	}
-	if (asprintf(&key, "%s\n%s", state_dir ? state_dir : "", path) < 0) {
-		free(path);
+	/* Read the generation before looking at any file: a change after
+	 * this point moves it, and the next render checks again. */
+	gen = templates_gen(state_dir);
+	if (asprintf(&key, "%s\n%s", state_dir ? state_dir : "", name) < 0)
 		return -ENOMEM;
-	}
 	/* Find and reference under the lock; check freshness (stat and
 	 * access calls) outside it, so concurrent HTTP renders do not queue
 	 * behind each other's system calls. */
@@ -220,8 +249,23 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 		}
 	}
 	pthread_mutex_unlock(&cache_lock);
+	if (e && gen && !e->stat_always && atomic_load(&e->fresh_gen) == gen) {
+		free(key);
+		*out = e;
+		return 0;
+	}
+	path = render_template_path(state_dir, name);
+	if (!path) {
+		if (e)
+			tmpl_put(e);
+		free(key);
+		diags_add(d, NULL, 0, 0, "put it in <state>/templates/ or use a shipped one "
+			  "(preseed/debian.cfg, kickstart/fedora.ks)", "no template named '%s'", name);
+		return -ENOENT;
+	}
 	if (e) {
-		if (deps_fresh(e, state_dir)) {
+		if (deps_fresh(e, state_dir, path)) {
+			atomic_store(&e->fresh_gen, gen);
 			free(key);
 			free(path);
 			*out = e;
@@ -261,8 +305,20 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 	e->t = t;
 	e->deps = lc.deps;
 	e->ndeps = lc.ndeps;
+	e->stat_always = lc.symlink;
+	atomic_init(&e->fresh_gen, gen);
 	e->refs = 2;	/* the cache's and the caller's */
 	pthread_mutex_lock(&cache_lock);
+	/* Another thread may have compiled the same name meanwhile: the
+	 * newest wins, the other is dropped when its renders finish. */
+	for (pp = &cache; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->key, key) == 0) {
+			struct centry *old = *pp;
+			*pp = old->next;
+			centry_unref_locked(old);
+			break;
+		}
+	}
 	e->next = cache;
 	cache = e;
 	pthread_mutex_unlock(&cache_lock);

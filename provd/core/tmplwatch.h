@@ -1,0 +1,41 @@
+/* tmplwatch: tells the compiled-template cache (render.c) when something
+ * under a template directory may have changed, so that a render does not
+ * stat every template and include, nor re-resolve every include name, on
+ * every HTTP request (that was half the cost of a rendered answer).
+ *
+ * One inotify instance per process watches each registered root and every
+ * directory below it (a subdirectory created or moved in later is watched
+ * as soon as its event is read, and the generation moves after that, so a
+ * file dropped into a new snippets/ folder is never missed). A root that
+ * does not exist yet is watched through its nearest existing ancestor.
+ *
+ * tmplwatch_poll() reads the queue without blocking and returns a number
+ * that differs from any earlier return whenever a file or directory under
+ * a registered root was created, written, renamed, removed or had its
+ * attributes changed since. inotify queues an event inside the writer's
+ * system call, so a poll that starts after an edit returned sees it. 0
+ * means "not watching" (inotify unavailable, watch limit reached): the
+ * caller must check everything itself, as before.
+ *
+ * What inotify cannot see: a template that is a symlink to a file outside
+ * the watched folders, or a file edited through a hard link elsewhere.
+ * render.c checks symlinked templates by stat on every render; hard links
+ * are documented in docs/templates.md.
+ *
+ * Thread-safe; a forked child starts with no watches (the parent's inotify
+ * queue is not shared). */
+#ifndef PROVD_CORE_TMPLWATCH_H
+#define PROVD_CORE_TMPLWATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Register roots (directory paths; NULL entries are skipped) and read the
+ * pending events. Registering a root that is already watched costs a string
+ * compare. Returns the current generation, or 0 (see above). */
+uint64_t tmplwatch_poll(const char *const *roots, size_t n);
+
+/* Drop every watch and close the inotify instance (tests, exit). */
+void tmplwatch_reset(void);
+
+#endif
