@@ -98,3 +98,7 @@ endif
 # provd vm run's command line and refusals (no KVM needed)
 TESTS += tests/integration/vm_cli.sh
 EXTRA_DIST += tests/integration/vm_cli.sh
+
+# provd vm run in the nested rig (tests/vmrig): marker, CPUs, virtio-blk,
+# slirp DHCP + HTTP, hwrng, poweroff 0 / reboot 10 (skips without the rig)
+TESTS += tests/integration/vm_provd.sh

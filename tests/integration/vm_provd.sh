@@ -4,17 +4,18 @@
 # guest's markers, the disk image (read here, on the host), the HTTP fetch
 # through slirp, /dev/hwrng and the exit codes (0 poweroff, 10 reboot) are
 # checked (VMRIG_VMM=qemu-microvm runs the same checks against QEMU, to
-# validate the test; QEMU has no reboot exit code, so check 9 fails there).
-# NOT in TESTS yet: provd's VMM did not boot a guest when written.
+# validate the test; QEMU has no reboot exit code, so the last check fails there).
+# The reboot run uses 2 vCPUs (SMP through the MADT and the in-kernel
+# LAPICs' INIT/SIPI), checked by its cpus marker.
 . "$top_srcdir/tests/integration/lib.sh"
 rig=$top_srcdir/tests/vmrig/rig.sh
 why=$("$rig" check) || skip_all "$why"
 [ -x "${PROVD:-$top_builddir/provd/provd}" ] || skip_all "provd not built"
-plan 9
+plan 10
 d=$(tmpdir)
 "$rig" run --build "$top_builddir" --job "$d/job" --timeout 300 -- bash -c '
 	'"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/p
-	'"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/r "vmrig.quick vmrig.reboot"' >"$d/rig.log" 2>&1
+	VMRIG_L2_CPUS=2 '"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/r "vmrig.quick vmrig.reboot"' >"$d/rig.log" 2>&1
 rc=$?
 is "the rig ran" "$rc" 0
 p=$d/job/p
@@ -28,5 +29,6 @@ is "the host reads the pattern back from the image" "$(head -c 19 "$p/disk.img" 
 is "HTTP fetch from L1 through slirp" "$(marker 'http sha256' | awk '{print $4}')" \
 	"$(sha256sum "$p/www/file" 2>/dev/null | cut -d' ' -f1)"
 [ -n "$(marker 'hwrng ok')" ] && pass "guest reads /dev/hwrng" || fail "no hwrng"
+is "2 vCPUs: the guest sees both" "$(tr -d '\r' < "$d/job/r/console" 2>/dev/null | grep -a '^PROVD-MARKER cpus' | head -n 1 | awk '{print $3, $5}')" "2 0-1"
 is "poweroff exits 0, reboot exits 10" "$(cat "$p/status" 2>/dev/null) $(cat "$d/job/r/status" 2>/dev/null)" "0 10"
 done_testing
