@@ -64,6 +64,11 @@ TESTS += tests/unit/test_tmpl
 tests_unit_test_tmpl_SOURCES = tests/unit/test_tmpl.c
 tests_unit_test_tmpl_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_tmpl_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test_tmplwatch
+TESTS += tests/unit/test_tmplwatch
+tests_unit_test_tmplwatch_SOURCES = tests/unit/test_tmplwatch.c
+tests_unit_test_tmplwatch_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_tmplwatch_LDADD = $(CORE_A) $(BASE_A) $(CMOCKA_LIBS) -lpthread
 endif
 
 # render: answer files and boot configs from templates (lead).

@@ -341,6 +341,76 @@ static void test_overrides(void **state)
 	assert_int_equal(d.n, 0);
 }
 
+/* Write in place (same inode), as an editor without atomic save does. */
+static void put_in_place(const char *rel, const char *text)
+{
+	char *p = path_join(dir, rel);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+/* The cache is revalidated only when inotify saw a change somewhere under
+ * a template folder: an in-place edit of an include two folders down, an
+ * admin copy in a folder that did not exist at the first render (shadowing
+ * a $PROVD_TEMPLATES one), and a template that is a symlink to a file
+ * outside every template folder (inotify cannot see that edit, so such an
+ * entry is checked by stat on every render). */
+static void test_watch_edits(void **state)
+{
+	struct diags d = { 0 };
+	char *extra = path_join(dir, "extra"), *outside = path_join(dir, "outside/s.cfg");
+	char *link = path_join(dir, "templates/t/sym");
+
+	put("templates/sub/a/w.inc", "one");
+	put("templates/t/w", "<{% include \"sub/a/w.inc\" %}>");
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/w\n");
+	reload();
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "<one>");
+	put_in_place("templates/sub/a/w.inc", "two!");
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "<two!>");
+	put_in_place("templates/sub/a/w.inc", "3");
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "<3>");
+
+	put("extra/t/w2", "<{% include \"inc/new/x\" %}>");
+	put("extra/inc/new/x", "shipped");
+	assert_int_equal(setenv("PROVD_TEMPLATES", extra, 1), 0);
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/w2\n");
+	reload();
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "<shipped>");
+	put("templates/inc/new/x", "admin");
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "<admin>");
+	put_in_place("templates/inc/new/x", "admin, edited");
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "<admin, edited>");
+	unsetenv("PROVD_TEMPLATES");
+
+	put("outside/s.cfg", "s1");
+	assert_int_equal(symlink(outside, link), 0);
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/sym\n");
+	reload();
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "s1");
+	put_in_place("outside/s.cfg", "s2, longer");
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "s2, longer");
+	assert_int_equal(d.n, 0);
+
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/args\n");
+	reload();
+	free(extra);
+	free(outside);
+	free(link);
+}
+
 /* A profile named like a menu's own label does not shadow it. */
 static void test_menu_labels(void **state)
 {
@@ -472,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_boot_files),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_watch_edits),
 		cmocka_unit_test(test_menu_labels),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_edit),
