@@ -9,6 +9,8 @@
 #    provd's address-less OFFER on 67 names the HTTP iPXE script, which
 #    boots Debian's kernel and the test initramfs (whose own udhcpc lease
 #    again comes from dnsmasq). Port 4011 is checked to be open.
+# provd also sends IPv6 RAs here (--ra on; off by default in proxy mode):
+# this lab has no IPv6 router, and iPXE would wait ~17 s for one.
 # (busybox udhcpc -V PXEClient is no PXE client: it takes whichever offer
 # comes first, and provd's address-less one usually does; provd answers
 # its REQUEST for 0.0.0.0 with silence. So the PXE side is the firmware.)
@@ -65,7 +67,7 @@ printf 'PROVD_DONE={{ callback.done }}\n' > "$S/templates/test/answer.txt"
 
 HP=$(free_port)
 ip netns exec "$NS" "$PROVD" --state "$S" --log-level debug serve --http "192.0.2.1:$HP" --no-tftp \
-	--dhcp br0 --dhcp-mode proxy >"$T/serve.log" 2>&1 &
+	--dhcp br0 --dhcp-mode proxy --ra on >"$T/serve.log" 2>&1 &
 DPID=$!
 on_exit "kill $DPID 2>/dev/null"
 wait_for 100 grep -q "DHCP proxy mode on br0" "$T/serve.log"
