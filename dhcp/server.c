@@ -20,6 +20,8 @@ struct lease {
 	uint8_t mac[6];
 	uint32_t ip;		/* host order */
 	time_t expires;
+	time_t saved_expires;	/* what the lease file holds for it (0: none) */
+	uint32_t saved_ip;
 	enum lease_state state;
 };
 
@@ -148,6 +150,8 @@ static void leases_load(struct dhcp_server *s)
 		memcpy(ls->mac, m, 6);
 		ls->ip = a;
 		ls->expires = (time_t)exp;
+		ls->saved_expires = ls->expires;
+		ls->saved_ip = a;
 		ls->state = L_BOUND;
 	}
 	free(text);
@@ -339,7 +343,7 @@ static bool rate_ok(struct dhcp_server *s, const uint8_t *m, time_t now)
 		r->window = now;
 		r->count = 0;
 	}
-	return ++r->count <= DHCP_RATE_PER_MAC;
+	return ++r->count <= (s->cfg.rate_per_mac ? s->cfg.rate_per_mac : DHCP_RATE_PER_MAC);
 }
 
 static int finish(struct dhcp_server *s, struct dhcp_builder *b, struct dhcp_reply *out, int type,
@@ -383,7 +387,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		s->st.bad++;
 		return r;
 	}
-	if (!rate_ok(s, p.chaddr, now)) {
+	if (!s->cfg.no_rate_limit && !rate_ok(s, p.chaddr, now)) {
 		s->st.dropped_rate++;
 		return 0;
 	}
@@ -507,9 +511,20 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 			memcpy(l->mac, p.chaddr, 6);
 			l->ip = want;
 		}
+		/* The lease file needs rewriting for a new binding, and for a
+		 * renewal only once the expiry it holds is less than half a
+		 * lease away: clients renew at T1 = half the lease (RFC 2131
+		 * §4.4.5), so a restarted server still sees every lease valid
+		 * until its next renewal, without an fsync per renewal. */
+		bool save = l->state != L_BOUND || l->saved_ip != l->ip ||
+			    l->saved_expires < now + (time_t)s->cfg.lease_time / 2;
 		l->state = L_BOUND;
 		l->expires = now + s->cfg.lease_time;
-		leases_save(s);
+		if (save) {
+			l->saved_expires = l->expires;
+			l->saved_ip = l->ip;
+			leases_save(s);
+		}
 		dhcp_build_start(&b, &p, DHCPACK);
 		dhcp_build_addrs(&b, htonl(want), s->cfg.server_ip);
 		add_net_opts(s, &b, true);

@@ -37,6 +37,8 @@ struct dhcp_server_cfg {
 	char http_base[128];	/* for iPXE script URLs, no trailing '/' */
 	char lease_file[512];	/* "" : no persistence (tests, fuzzing) */
 	bool unknown_ignore;	/* unknown MACs get no boot info */
+	unsigned rate_per_mac;	/* requests per MAC per 10 s; 0: DHCP_RATE_PER_MAC */
+	bool no_rate_limit;	/* benchmarks and odd relays: no per-MAC limit */
 };
 
 /* Where a request came from (sock.c fills it). */

@@ -15,7 +15,7 @@ static void serve_usage(FILE *f)
 	fprintf(f,
 		"usage: provd serve [--http ADDR:PORT] [--tftp ADDR:PORT | --no-tftp]\n"
 		"                   [--dhcp IFACE --dhcp-mode proxy|full [--dhcp-range START-END]]\n"
-		"                   [--ra on|off] [--ra-prefix PREFIX/LEN]\n"
+		"                   [--dhcp-rate N] [--ra on|off] [--ra-prefix PREFIX/LEN]\n"
 		"                   [--grace SECONDS] [--no-watch]\n"
 		"\n"
 		"Serve PXE boot (HTTP, TFTP, DHCP) from the state directory in the\n"
@@ -25,7 +25,9 @@ static void serve_usage(FILE *f)
 		"in-flight transfers finish (at most --grace seconds, default 10).\n"
 		"--ra: IPv6 router advertisements on the DHCP interface (default: on in\n"
 		"full mode; they spare PXE firmware its wait for IPv6), announcing\n"
-		"--ra-prefix (e.g. 2001:db8::/64) for stateless autoconfiguration.\n");
+		"--ra-prefix (e.g. 2001:db8::/64) for stateless autoconfiguration.\n"
+		"--dhcp-rate: requests answered per MAC per 10 s (default 30; 0: no\n"
+		"limit, for benchmarks and relays that funnel many clients).\n");
 }
 
 int cli_serve(struct cli *c, int argc, char **argv)
@@ -39,6 +41,7 @@ int cli_serve(struct cli *c, int argc, char **argv)
 		{ "dhcp-range", required_argument, NULL, 'R' },
 		{ "ra", required_argument, NULL, 'r' },
 		{ "ra-prefix", required_argument, NULL, 'P' },
+		{ "dhcp-rate", required_argument, NULL, 'L' },
 		{ "grace", required_argument, NULL, 'g' },
 		{ "no-watch", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
@@ -71,6 +74,14 @@ int cli_serve(struct cli *c, int argc, char **argv)
 			o.ra = optarg;
 			break;
 		case 'P': o.ra_prefix = optarg; break;
+		case 'L':
+			if (parse_u64(optarg, 0, 100000, &v) < 0) {
+				fprintf(stderr, "provd serve: --dhcp-rate wants requests per MAC per 10 s (0: no limit)\n");
+				return EXIT_USAGE;
+			}
+			o.dhcp_rate = (unsigned)v;
+			o.dhcp_rate_set = true;
+			break;
 		case 'g':
 			if (parse_u64(optarg, 0, 3600, &v) < 0) {
 				fprintf(stderr, "provd serve: --grace wants seconds (0-3600)\n");

@@ -591,6 +591,10 @@ static int dhcp_prepare(struct daemon *dm, const struct daemon_opts *o, const st
 		snprintf(dhcp_cfg.lease_file, sizeof(dhcp_cfg.lease_file), "%s/dhcp.leases", o->state_dir);
 	}
 	dhcp_cfg.unknown_ignore = cfg->unknown_mac == UNKNOWN_MAC_IGNORE;
+	if (o->dhcp_rate_set) {
+		dhcp_cfg.rate_per_mac = o->dhcp_rate;
+		dhcp_cfg.no_rate_limit = o->dhcp_rate == 0;
+	}
 	snprintf(dm->dhcp_iface, sizeof(dm->dhcp_iface), "%s", iface);
 	dm->dhcp_ip = dhcp_cfg.server_ip;
 	return 0;

@@ -27,6 +27,8 @@ struct daemon_opts {
 	const char *dhcp_iface;		/* NULL: provd.yaml dhcp.interface */
 	const char *dhcp_mode;		/* "proxy" | "full" | "off"; NULL: provd.yaml */
 	const char *dhcp_range;		/* "START-END"; NULL: provd.yaml */
+	unsigned dhcp_rate;		/* requests per MAC per 10 s when dhcp_rate_set; 0: no limit */
+	bool dhcp_rate_set;
 	const char *ra;			/* IPv6 RAs "on" | "off"; NULL: on in DHCP full mode */
 	const char *ra_prefix;		/* "2001:db8::/64" announced for SLAAC; NULL: none */
 	unsigned grace_s;		/* shutdown grace for in-flight requests; 0: 10 */

@@ -121,6 +121,81 @@ static void test_dora_distinct_release(void **state)
 	dhcp_server_free(s);
 }
 
+static char *slurp(const char *path)
+{
+	char *t = NULL;
+
+	assert_int_equal(fs_read_file(path, 1 << 20, &t, NULL), 0);
+	return t;
+}
+
+/* The lease file: written on a new binding, on a renewal only once the
+ * expiry it holds is less than half a lease away; read back on restart. */
+static void test_lease_file(void **state)
+{
+	struct dhcp_server_cfg c = { .mode = DHCP_MODE_FULL, .lease_time = 600 };
+	struct dhcp_server *s = NULL;
+	char dir[] = "/tmp/test_dhcp.XXXXXX", *t1, *t2, *t3;
+
+	assert_non_null(mkdtemp(dir));
+	c.server_ip = inet_addr("192.0.2.1");
+	c.netmask = inet_addr("255.255.255.0");
+	c.range_start = ntohl(inet_addr("192.0.2.100"));
+	c.range_end = ntohl(inet_addr("192.0.2.102"));
+	snprintf(c.lease_file, sizeof(c.lease_file), "%s/leases", dir);
+	assert_int_equal(dhcp_server_new(&c, &s), 0);
+	uint32_t a = dora(s, M1, 1000);
+	t1 = slurp(c.lease_file);
+	assert_non_null(strstr(t1, "52:54:00:00:00:01 192.0.2.100 1600"));
+	dora(s, M1, 1100);	/* renewal early in the lease: no rewrite */
+	t2 = slurp(c.lease_file);
+	assert_string_equal(t1, t2);
+	dora(s, M1, 1400);	/* past half of what the file holds: rewritten */
+	t3 = slurp(c.lease_file);
+	assert_non_null(strstr(t3, "52:54:00:00:00:01 192.0.2.100 2000"));
+	dhcp_server_free(s);
+	/* Restart: the lease is there, and not offered to another client. */
+	assert_int_equal(dhcp_server_new(&c, &s), 0);
+	assert_int_equal(dhcp_server_lease_of(s, M1, 1500), a);
+	assert_int_not_equal(dora(s, M2, 1500), a);
+	dhcp_server_free(s);
+	unlink(c.lease_file);
+	rmdir(dir);
+	free(t1);
+	free(t2);
+	free(t3);
+}
+
+/* With no_rate_limit (benchmarks), a busy MAC is always answered. */
+static void test_no_rate_limit(void **state)
+{
+	struct dhcp_server_cfg c = { .mode = DHCP_MODE_FULL, .lease_time = 600, .no_rate_limit = true };
+	struct dhcp_server *s = NULL;
+	uint8_t b[600];
+	struct dhcp_reply r;
+	int replies = 0;
+
+	c.server_ip = inet_addr("192.0.2.1");
+	c.netmask = inet_addr("255.255.255.0");
+	c.range_start = ntohl(inet_addr("192.0.2.100"));
+	c.range_end = ntohl(inet_addr("192.0.2.102"));
+	assert_int_equal(dhcp_server_new(&c, &s), 0);
+	size_t n = mkpkt(b, M2, DHCPDISCOVER, 0, 0, -1, NULL);
+	for (int i = 0; i < 100; i++)
+		replies += dhcp_server_handle(s, b, n, NULL, 5, &r) > 0;
+	assert_int_equal(replies, 100);
+	dhcp_server_free(s);
+	/* A configured limit other than the default. */
+	c.no_rate_limit = false;
+	c.rate_per_mac = 5;
+	assert_int_equal(dhcp_server_new(&c, &s), 0);
+	replies = 0;
+	for (int i = 0; i < 100; i++)
+		replies += dhcp_server_handle(s, b, n, NULL, 5, &r) > 0;
+	assert_int_equal(replies, 5);
+	dhcp_server_free(s);
+}
+
 static void test_relay(void **state)
 {
 	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
@@ -254,6 +329,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dora_distinct_release),
+		cmocka_unit_test(test_lease_file),
+		cmocka_unit_test(test_no_rate_limit),
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_pool_exhausted),
 		cmocka_unit_test(test_boot_files),
