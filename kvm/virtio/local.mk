@@ -47,3 +47,13 @@ endif
 # The TAP backend in the nested rig (skips where the rig cannot run).
 TESTS += tests/integration/vm_tap.sh
 EXTRA_DIST += tests/integration/vm_tap.sh
+
+# TAP backend against the kernel in a private netns (root; skips otherwise).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_virtio_tap
+TESTS += tests/unit/test_virtio_tap
+tests_unit_test_virtio_tap_SOURCES = tests/unit/test_virtio_tap.c \
+	tests/unit/fake_vmm.c tests/unit/fake_vmm.h
+tests_unit_test_virtio_tap_CFLAGS = $(CMOCKA_TEST_CFLAGS)
+tests_unit_test_virtio_tap_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif
