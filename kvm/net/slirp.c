@@ -26,6 +26,7 @@
 #include "provd/base/log.h"
 
 #define SLIRP_FRAME_MAX 65536
+#define SLIRP_LOG_MAX 10
 
 struct slirp_timer {
 	struct slirp_timer *next;
@@ -41,6 +42,8 @@ struct net_slirp {
 	struct pollfd *pfd;		/* this round's array (poll_fill) */
 	int npfd, maxpfd;
 	bool overflow;			/* more fds than pollfd room */
+	unsigned int nlogged;		/* guest errors logged */
+	bool overflow_logged;
 	uint8_t frame[SLIRP_FRAME_MAX];
 };
 
@@ -68,8 +71,14 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 
 static void cb_guest_error(const char *msg, void *opaque)
 {
-	(void)opaque;
-	log_warn("vm: slirp: guest error: %s", msg);
+	struct net_slirp *s = opaque;
+
+	/* the guest controls how often this happens: bounded logging */
+	if (s->nlogged >= SLIRP_LOG_MAX)
+		return;
+	log_warn("vm: slirp: guest error: %s%s", msg,
+		 ++s->nlogged == SLIRP_LOG_MAX ? " (further reports suppressed)"
+					       : "");
 }
 
 static int64_t cb_clock_get_ns(void *opaque)
@@ -216,7 +225,10 @@ static int slirp_poll_fill(struct net_backend *b, struct pollfd *pfd, int max,
 	s->maxpfd = max;
 	slirp_pollfds_fill(s->slirp, &t, cb_add_poll, s);
 	if (s->overflow) {
-		log_warn("vm: slirp: more than %d sockets; some wait a round", max);
+		if (!s->overflow_logged)
+			log_warn("vm: slirp: more than %d sockets; some wait a "
+				 "round (reported once)", max);
+		s->overflow_logged = true;
 		s->overflow = false;
 		t = t > 10 ? 10 : t;
 	}

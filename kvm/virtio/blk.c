@@ -46,6 +46,7 @@
 #define BLK_CFG_SIZE 60
 #define BLK_ID_BYTES 20
 #define PCI_CLASS_STORAGE_SCSI 0x0100
+#define BLK_LOG_MAX 20		/* host I/O errors logged per disk */
 
 struct virtio_blk {
 	struct virtio_pci *vp;
@@ -53,6 +54,7 @@ struct virtio_blk {
 	bool ro;
 	uint64_t capacity;		/* sectors */
 	char path[256];			/* for log lines */
+	unsigned int nlogged;
 	char serial[BLK_ID_BYTES];	/* not NUL-terminated when full */
 	uint8_t cfg[BLK_CFG_SIZE];
 	struct virtq_chain chain;
@@ -171,9 +173,10 @@ static uint8_t do_rw(struct virtio_blk *b, const struct virtq_chain *c,
 		      b->iov);
 	r = rw_full(b->fd, b->iov, n, sector * SECTOR, out);
 	if (r < 0) {
-		log_warn("vm: virtio-blk %s: %s at sector %llu: %s", b->path,
-			 out ? "write" : "read", (unsigned long long)sector,
-			 strerror(-r));
+		if (b->nlogged < BLK_LOG_MAX && ++b->nlogged)
+			log_warn("vm: virtio-blk %s: %s at sector %llu: %s",
+				 b->path, out ? "write" : "read",
+				 (unsigned long long)sector, strerror(-r));
 		return VIRTIO_BLK_S_IOERR;
 	}
 	if (!out)
@@ -236,8 +239,10 @@ static uint8_t do_discard(struct virtio_blk *b, const struct virtq_chain *c,
 			continue;
 		r = zero_range(b, sector * SECTOR, (uint64_t)num * SECTOR);
 		if (r < 0) {
-			log_warn("vm: virtio-blk %s: %s: %s", b->path,
-				 zeroes ? "write zeroes" : "discard", strerror(-r));
+			if (b->nlogged < BLK_LOG_MAX && ++b->nlogged)
+				log_warn("vm: virtio-blk %s: %s: %s", b->path,
+					 zeroes ? "write zeroes" : "discard",
+					 strerror(-r));
 			return VIRTIO_BLK_S_IOERR;
 		}
 	}

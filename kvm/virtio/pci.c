@@ -34,6 +34,7 @@
 #define PCI_DEVICE_VIRTIO_MODERN 0x1040
 #define PCI_CAP_ID_VNDR 0x09
 #define NO_VECTOR VIRTIO_MSI_NO_VECTOR
+#define VP_LOG_MAX 10
 #define VIRTIO_PCI_ISR_QUEUE 0x1	/* §4.1.4.5 */
 
 /* transport features every device gets (§6) */
@@ -69,6 +70,7 @@ struct virtio_pci {
 	uint8_t status;
 	uint8_t isr;
 	uint8_t generation;
+	unsigned int nlogged;		/* guest-caused warnings so far */
 	struct vp_queue q[VIRTIO_PCI_MAX_QUEUES];
 };
 
@@ -149,8 +151,12 @@ static void needs_reset_locked(struct virtio_pci *vp, const char *why,
 {
 	if (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
-	log_warn("vm: virtio-%s queue %u: %s; device needs reset",
-		 vp->ops->name, q, why);
+	/* a guest can break and reset a ring in a loop: bounded logging */
+	if (vp->nlogged < VP_LOG_MAX)
+		log_warn("vm: virtio-%s queue %u: %s; device needs reset%s",
+			 vp->ops->name, q, why,
+			 ++vp->nlogged == VP_LOG_MAX ? " (further reports "
+						       "suppressed)" : "");
 	vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	/* §2.1.2: notify the driver with a configuration change */
 	raise_vector(vp, vp->config_vector, VIRTIO_PCI_ISR_CONFIG);
@@ -350,10 +356,12 @@ static void status_write(struct virtio_pci *vp, uint8_t v)
 		    !(f & (1ull << VIRTIO_F_VERSION_1)) ||
 		    (vp->ops->features_ok && !vp->ops->features_ok(vp->opaque, f))) {
 			/* §3.1.1: the driver re-reads and gives up */
-			log_warn("vm: virtio-%s: driver features %#llx refused "
-				 "(device offers %#llx, VERSION_1 required)",
-				 vp->ops->name, (unsigned long long)f,
-				 (unsigned long long)vp->dev_features);
+			if (vp->nlogged < VP_LOG_MAX && ++vp->nlogged)
+				log_warn("vm: virtio-%s: driver features %#llx "
+					 "refused (device offers %#llx, "
+					 "VERSION_1 required)", vp->ops->name,
+					 (unsigned long long)f,
+					 (unsigned long long)vp->dev_features);
 			v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
 		}
 	}
