@@ -342,6 +342,8 @@ static void blk_notify(void *opaque, unsigned int q)
 	}
 	if (pushed)
 		virtio_pci_queue_interrupt(b->vp, q);
+	if (budget == 2u * vq->size)
+		virtio_pci_queue_kick(b->vp, q);	/* more next round */
 }
 
 static void blk_cfg_read(void *opaque, uint32_t off, uint8_t *data,

@@ -284,13 +284,9 @@ static void tx_all(struct virtio_net *n)
 	}
 	if (pushed)
 		virtio_pci_queue_interrupt(n->vp, NET_TXQ);
-	if (budget == 2 * NET_QUEUE_SIZE) {
+	if (budget == 2 * NET_QUEUE_SIZE)
 		/* more to send: come back after the others had a turn */
-		uint64_t one = 1;
-
-		if (write(virtio_pci_queue_fd(n->vp, NET_TXQ), &one, 8) < 0)
-			log_warn("vm: virtio-net: tx re-kick: %s", strerror(errno));
-	}
+		virtio_pci_queue_kick(n->vp, NET_TXQ);
 }
 
 static void drain(int fd)

@@ -239,6 +239,12 @@ static void kick(struct vp_queue *pq)
 		log_warn("vm: virtio queue eventfd: %s", strerror(errno));
 }
 
+void virtio_pci_queue_kick(struct virtio_pci *vp, unsigned int q)
+{
+	if (q < vp->ops->nqueues)
+		kick(&vp->q[q]);
+}
+
 static void on_notify(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct vp_queue *pq = arg;

@@ -80,6 +80,10 @@ struct virtq *virtio_pci_queue(struct virtio_pci *vp, unsigned int q);
  * by the MMIO fallback when no ioeventfd could be set up). Drain it with
  * read(2) before looking at the queue. */
 int virtio_pci_queue_fd(struct virtio_pci *vp, unsigned int q);
+/* Signals queue q's eventfd, so it is worked on again soon (a device that
+ * stopped at its per-round budget with work left; the driver will not
+ * notify again for buffers it already made available). */
+void virtio_pci_queue_kick(struct virtio_pci *vp, unsigned int q);
 /* Negotiated features (valid once FEATURES_OK is set). */
 uint64_t virtio_pci_features(struct virtio_pci *vp);
 const struct guest_mem *virtio_pci_mem(struct virtio_pci *vp);

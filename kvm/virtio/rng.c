@@ -75,6 +75,8 @@ static void rng_notify(void *opaque, unsigned int q)
 	}
 	if (pushed)
 		virtio_pci_queue_interrupt(r->vp, q);
+	if (budget == vq->size)
+		virtio_pci_queue_kick(r->vp, q);	/* more next round */
 }
 
 static const struct virtio_dev_ops rng_ops = {
