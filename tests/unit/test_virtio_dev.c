@@ -535,6 +535,62 @@ static void test_net_slirp_dhcp(void **state)
 	fx_free(f);
 }
 
+/* Resets racing the net thread: a DISCOVER is sent and the device reset at
+ * once, many times; after each reset the device must not touch the old
+ * rings or buffers (canary stays), and at the end a fresh driver still
+ * gets its OFFER. */
+static void test_net_reset_races(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_SLIRP);
+	struct fake_buf rx = { DATA, 1526, true }, tx[2];
+	uint8_t mac[6], canary[0x8000];
+	uint32_t id, len;
+	unsigned int i, k;
+	size_t flen;
+
+	(void)state;
+	memset(canary, 0xa5, sizeof(canary));
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)fake_mmio_read(f->vm, fake_vmm_bar(f->vm, 1) +
+						 VIRTIO_PCI_DEVICE_OFF + i, 1);
+	flen = dhcp_discover(f->ram + STATUS, mac);
+	for (k = 0; k < 30; k++) {
+		memset(f->ram + RINGS, 0, 0x8000);
+		assert_int_equal(fake_drv_init(&f->drv, f->vm, 1, ~0ull, 64,
+					       RINGS), 0);
+		for (i = 0; i < 4; i++) {
+			rx.gpa = DATA + 0x1000 * i;
+			fake_drv_add(&f->drv, 0, &rx, 1);
+		}
+		fake_drv_kick(&f->drv, 0);
+		memset(f->ram + HDR, 0, 12);
+		tx[0] = (struct fake_buf){ HDR, 12, false };
+		tx[1] = (struct fake_buf){ STATUS, (uint32_t)flen, false };
+		fake_drv_add(&f->drv, 1, tx, 2);
+		fake_drv_kick(&f->drv, 1);
+		if (k & 1)
+			usleep(1000 * (k % 5));
+		fake_drv_write(&f->drv, CC(device_status), 0, 1);
+		/* reset done: nothing may be written to the old queues now */
+		memcpy(f->ram + RINGS, canary, sizeof(canary));
+		memcpy(f->ram + DATA, canary, 0x4000);
+		usleep(5000);
+		assert_memory_equal(f->ram + RINGS, canary, sizeof(canary));
+		assert_memory_equal(f->ram + DATA, canary, 0x4000);
+	}
+	memset(f->ram + RINGS, 0, 0x8000);
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 1, ~0ull, 64, RINGS), 0);
+	rx.gpa = DATA;
+	fake_drv_add(&f->drv, 0, &rx, 1);
+	fake_drv_kick(&f->drv, 0);
+	fake_drv_add(&f->drv, 1, tx, 2);
+	fake_drv_kick(&f->drv, 1);
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 3000), 0);
+	assert_memory_equal(f->ram + DATA + 12 + 14 + 20 + 8 + 240,
+			    "\x35\x01\x02", 3);
+	fx_free(f);
+}
+
 static uint16_t free_tcp_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -593,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_net_slirp_dhcp),
 		cmocka_unit_test(test_net_slirp_hostfwd),
+		cmocka_unit_test(test_net_reset_races),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
