@@ -106,19 +106,6 @@ static void msix_fire(struct virtio_pci *vp, unsigned int vec)
 	vmm_msi(vp->vm, ((uint64_t)e->addr_hi << 32) | e->addr_lo, e->data);
 }
 
-static void raise_vector(struct virtio_pci *vp, uint16_t vec, uint8_t isr)
-{
-	vp->isr |= isr;
-	if (!pci_msix_enabled(&vp->pci) || vec == NO_VECTOR ||
-	    vec >= vp->pci.msix_nvec)
-		return;
-	if (pci_msix_masked(&vp->pci, vec)) {
-		vp->pci.msix_pending |= 1ull << vec;	/* §6.8.2.9 PBA */
-		return;
-	}
-	msix_fire(vp, vec);
-}
-
 /* Delivers pending vectors the driver has unmasked since. */
 static void msix_flush(struct virtio_pci *vp)
 {
@@ -133,6 +120,22 @@ static void msix_flush(struct virtio_pci *vp)
 		vp->pci.msix_pending &= ~(1ull << v);
 		msix_fire(vp, v);
 	}
+}
+
+static void raise_vector(struct virtio_pci *vp, uint16_t vec, uint8_t isr)
+{
+	vp->isr |= isr;
+	/* the function mask is cleared by a config write we do not see:
+	 * anything still pending goes out with the next interrupt */
+	msix_flush(vp);
+	if (!pci_msix_enabled(&vp->pci) || vec == NO_VECTOR ||
+	    vec >= vp->pci.msix_nvec)
+		return;
+	if (pci_msix_masked(&vp->pci, vec)) {
+		vp->pci.msix_pending |= 1ull << vec;	/* §6.8.2.9 PBA */
+		return;
+	}
+	msix_fire(vp, vec);
 }
 
 void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned int q)

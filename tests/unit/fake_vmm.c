@@ -437,6 +437,11 @@ int fake_drv_wait(struct fake_drv *d, unsigned int q, uint32_t *id,
 			memcpy(id, e, 4);
 			memcpy(len, e + 4, 4);
 			vq->used_seen++;
+			/* like Linux's virtqueue_enable_cb: with EVENT_IDX,
+			 * interrupt me for the next used entry */
+			__atomic_store_n((uint16_t *)(ram + vq->avail + 4 +
+						      2u * vq->size),
+					 vq->used_seen, __ATOMIC_RELEASE);
 			return 0;
 		}
 		fake_vmm_run_once(d->vm, 10);

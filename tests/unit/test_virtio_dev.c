@@ -391,6 +391,24 @@ static void test_msix_mask_and_fallback(void **state)
 	assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
 			 before + 1);
 	assert_int_equal(fake_mmio_read(f->vm, pba, 4) & 2, 0);
+	/* function mask (config space, not seen by the device): pending,
+	 * then delivered with the next interrupt after it is cleared */
+	{
+		struct pci_dev *p = fake_vmm_dev(f->vm, 0);
+
+		before = fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1));
+		pci_cfg_write(p, p->msix_cap + 2u, 2, 0xc000);
+		assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true,
+					 NULL), VIRTIO_BLK_S_OK);
+		assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
+				 before);
+		pci_cfg_write(p, p->msix_cap + 2u, 2, 0x8000);
+		f->ram[STATUS] = 0;
+		assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true,
+					 NULL), VIRTIO_BLK_S_OK);
+		assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
+				 before + 2);
+	}
 	/* a vector beyond the table reads back as NO_VECTOR */
 	fake_drv_write(&f->drv, CC(queue_select), 0, 2);
 	fake_drv_write(&f->drv, CC(queue_msix_vector), 40, 2);
