@@ -260,6 +260,36 @@ static void test_blk_rw(void **state)
 			 VIRTIO_BLK_S_OK);
 	memcpy(id, f->ram + DATA, 20);
 	assert_string_equal(id, "disk0.img");
+	/* EVENT_IDX: a driver that asks for no interrupt until used entry
+	 * used_seen + 100 gets none now */
+	{
+		unsigned int before = fake_vmm_msi_count(f->vm,
+							 FAKE_MSI_DATA(0, 1));
+		uint16_t ev = (uint16_t)(f->drv.q[0].used_seen + 100);
+
+		assert_true(f->drv.features & F(VIRTIO_RING_F_EVENT_IDX));
+		assert_int_equal(blk_req(f, VIRTIO_BLK_T_FLUSH, 0, 0, false,
+					 NULL), VIRTIO_BLK_S_OK);
+		assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
+				 before + 1);
+		memcpy(f->ram + f->drv.q[0].avail + 4 + 2 * f->drv.q[0].size,
+		       &ev, 2);
+		put_blk_hdr(f, VIRTIO_BLK_T_FLUSH, 0);
+		{
+			struct fake_buf b[2] = { { HDR, 16, false },
+						 { STATUS, 1, true } };
+
+			fake_drv_add(&f->drv, 0, b, 2);
+			fake_drv_kick(&f->drv, 0);
+			fake_vmm_run_once(f->vm, 100);
+			/* look at the ring without re-arming used_event */
+			assert_int_equal(*(uint16_t *)(f->ram + f->drv.q[0].used + 2),
+					 (uint16_t)(f->drv.q[0].used_seen + 1));
+			assert_int_equal(fake_vmm_msi_count(f->vm,
+							    FAKE_MSI_DATA(0, 1)),
+					 before + 1);
+		}
+	}
 	fx_free(f);
 }
 
