@@ -335,6 +335,25 @@ static void crash(struct vcpu *v)
 	vmm_request_exit(v->vm, VM_EXIT_CRASH);
 }
 
+/* Counts a port exit; a 4-entry table of the busiest ports (the entry
+ * with the lowest count is replaced) is enough to name the hot device. */
+static void count_port(struct vcpu *v, uint16_t port)
+{
+	unsigned int i, low = 0;
+
+	v->n_pio++;
+	for (i = 0; i < 4; i++) {
+		if (v->top_port[i] == port && v->top_count[i]) {
+			v->top_count[i]++;
+			return;
+		}
+		if (v->top_count[i] < v->top_count[low])
+			low = i;
+	}
+	v->top_port[low] = port;
+	v->top_count[low] = 1;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -358,6 +377,7 @@ static void *vcpu_thread(void *arg)
 		case KVM_EXIT_IO: {
 			uint8_t *p = (uint8_t *)run + run->io.data_offset;
 
+			count_port(v, run->io.port);
 			for (uint32_t k = 0; k < run->io.count; k++) {
 				bus_pio(&vm->bus, run->io.port,
 					run->io.direction == KVM_EXIT_IO_OUT,
@@ -367,6 +387,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		case KVM_EXIT_MMIO:
+			v->n_mmio++;
 			bus_mmio(&vm->bus, run->mmio.phys_addr,
 				 run->mmio.is_write, run->mmio.data,
 				 run->mmio.len);
@@ -374,6 +395,7 @@ static void *vcpu_thread(void *arg)
 		case KVM_EXIT_HLT:
 		case KVM_EXIT_INTR:
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
+			v->n_other++;
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
 			switch (run->system_event.type) {
@@ -432,8 +454,17 @@ void vcpus_join_free(struct vmm *vm)
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->cpus[i];
 
-		if (v->started)
+		if (v->started) {
 			pthread_join(v->thread, NULL);
+			log_debug("vm: vCPU %u exits to the VMM: %lu port "
+				  "(0x%x: %lu, 0x%x: %lu, 0x%x: %lu, 0x%x: %lu), "
+				  "%lu MMIO, %lu other", i, v->n_pio,
+				  v->top_port[0], v->top_count[0],
+				  v->top_port[1], v->top_count[1],
+				  v->top_port[2], v->top_count[2],
+				  v->top_port[3], v->top_count[3], v->n_mmio,
+				  v->n_other);
+		}
 		if (v->run != MAP_FAILED)
 			munmap(v->run, (size_t)vm->run_size);
 		if (v->fd >= 0)

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct kvm_run;
 struct vmm;
@@ -20,6 +21,10 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	/* exits to user space, by kind; read after the thread ended */
+	unsigned long n_pio, n_mmio, n_other;
+	uint16_t top_port[4];		/* the busiest ports, roughly */
+	unsigned long top_count[4];
 };
 
 #endif

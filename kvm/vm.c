@@ -34,6 +34,8 @@
 #include "provd/base/log.h"
 #include "provd/base/loop.h"
 
+#define HUGE_2M 0x200000ull
+
 struct defer {
 	void (*fn)(void *arg);
 	void *arg;
@@ -283,12 +285,23 @@ static int mem_setup(struct vmm *vm)
 	void *p;
 	int r;
 
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	/* 2 MiB-aligned, so transparent huge pages can back it and KVM can
+	 * map guest RAM with 2 MiB nested pages: far fewer faults */
+	p = mmap(NULL, size + HUGE_2M, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		log_err("vm: cannot map %llu MiB of guest RAM: %s; lower --memory",
 			(unsigned long long)vm->cfg->memory_mib, strerror(errno));
 		return -ENOMEM;
+	}
+	{
+		uintptr_t a = (uintptr_t)p, al = (a + HUGE_2M - 1) & ~(HUGE_2M - 1);
+
+		if (al > a)
+			munmap(p, al - a);
+		if (a + HUGE_2M > al)
+			munmap((void *)(al + size), a + HUGE_2M - al);
+		p = (void *)al;
 	}
 	vm->ram = p;
 	vm->ram_size = size;
@@ -616,6 +629,8 @@ int vm_run(const struct vm_config *c)
 	bool devs_added = false;
 	int r, code;
 
+	uint64_t t0 = loop_now_ms();
+
 	if (check_config(c) < 0)
 		return VM_EXIT_USAGE;
 	vm = calloc(1, sizeof(*vm));
@@ -669,8 +684,9 @@ int vm_run(const struct vm_config *c)
 	if (vcpus_start(vm) < 0) {
 		vmm_request_exit(vm, VM_EXIT_SETUP);
 	} else {
-		log_debug("vm: %u vCPUs, %llu MiB, kernel %s", vm->ncpus,
-			  (unsigned long long)c->memory_mib, c->kernel);
+		log_debug("vm: %u vCPUs, %llu MiB, kernel %s; set-up took "
+			  "%llu ms", vm->ncpus, (unsigned long long)c->memory_mib,
+			  c->kernel, (unsigned long long)(loop_now_ms() - t0));
 		r = loop_run(vm->loop);
 		if (r < 0) {
 			log_err("vm: event loop failed: %s", strerror(-r));
