@@ -35,80 +35,84 @@ struct wdir {
 	bool anchor;	/* the nearest existing ancestor of a missing root */
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int ifd = -1;
-static bool broken;		/* cannot watch: poll returns 0 */
-static uint64_t gen = 1;
-static char *roots[ROOTS_MAX];
-static size_t nroots;
-static struct wdir *wds;
-static size_t nwds;
+struct tmplwatch {
+	pthread_mutex_t lock;
+	int ifd;
+	bool broken;		/* cannot watch: check returns 0 */
+	uint64_t gen;
+	char *roots[ROOTS_MAX];
+	size_t nroots;
+	struct wdir *wds;
+	size_t nwds;
+};
 
-static struct wdir *wdir_find(int wd)
+/* The process-wide instance behind tmplwatch_poll (render.c's cache). */
+static struct tmplwatch global = { .lock = PTHREAD_MUTEX_INITIALIZER, .ifd = -1, .gen = 1 };
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static struct wdir *wdir_find(struct tmplwatch *w, int wd)
 {
-	for (size_t i = 0; i < nwds; i++)
-		if (wds[i].wd == wd)
-			return &wds[i];
+	for (size_t i = 0; i < w->nwds; i++)
+		if (w->wds[i].wd == wd)
+			return &w->wds[i];
 	return NULL;
 }
 
-static void wdir_drop(int wd)
+static void wdir_drop(struct tmplwatch *w, int wd)
 {
-	for (size_t i = 0; i < nwds; i++) {
-		if (wds[i].wd == wd) {
-			wds[i] = wds[--nwds];
+	for (size_t i = 0; i < w->nwds; i++) {
+		if (w->wds[i].wd == wd) {
+			w->wds[i] = w->wds[--w->nwds];
 			return;
 		}
 	}
 }
 
-static void give_up(const char *why)
+static void give_up(struct tmplwatch *w, const char *why)
 {
-	log_warn("templates: not watching template folders (%s); every render checks its "
-		 "files instead (raise fs.inotify.max_user_watches if that is the cause)", why);
-	broken = true;
-	if (ifd >= 0)
-		close(ifd);
-	ifd = -1;
-	free(wds);
-	wds = NULL;
-	nwds = 0;
+	log_warn("templates: cannot watch the template folders (%s); renders check every "
+		 "file instead (raise fs.inotify.max_user_watches if that is the cause)", why);
+	w->broken = true;
+	/* The descriptor stays open (an event loop may hold it) but has no
+	 * watches left that matter. */
+	free(w->wds);
+	w->wds = NULL;
+	w->nwds = 0;
 }
 
 /* Watch path with mask (added to what the folder already has: the same
  * folder can be an anchor and part of a tree). Returns its entry, or NULL
  * (gone meanwhile, not a folder, no permission; or limits, then broken). */
-static struct wdir *watch(const char *path, uint32_t mask)
+static struct wdir *watch(struct tmplwatch *tw, const char *path, uint32_t mask)
 {
 	struct wdir *w, *nw;
-	int wd = inotify_add_watch(ifd, path, mask | IN_MASK_ADD | IN_ONLYDIR);
+	int wd = inotify_add_watch(tw->ifd, path, mask | IN_MASK_ADD | IN_ONLYDIR);
 
 	if (wd < 0) {
 		if (errno == ENOSPC || errno == ENOMEM)
-			give_up(strerror(errno));
+			give_up(tw, strerror(errno));
 		return NULL;
 	}
-	w = wdir_find(wd);
+	w = wdir_find(tw, wd);
 	if (w)
 		return w;
-	if (nwds >= WATCH_MAX) {
-		give_up("more than 4096 template folders");
+	if (tw->nwds >= WATCH_MAX) {
+		give_up(tw, "more than 4096 template folders");
 		return NULL;
 	}
-	nw = realloc(wds, (nwds + 1) * sizeof(*nw));
+	nw = realloc(tw->wds, (tw->nwds + 1) * sizeof(*nw));
 	if (!nw) {
-		give_up("out of memory");
+		give_up(tw, "out of memory");
 		return NULL;
 	}
-	wds = nw;
-	wds[nwds] = (struct wdir){ .wd = wd };
-	return &wds[nwds++];
+	tw->wds = nw;
+	tw->wds[tw->nwds] = (struct wdir){ .wd = wd };
+	return &tw->wds[tw->nwds++];
 }
 
-static void add_tree(const char *path, int depth)
+static void add_tree(struct tmplwatch *tw, const char *path, int depth)
 {
-	struct wdir *w = watch(path, TREE_MASK);
+	struct wdir *w = watch(tw, path, TREE_MASK);
 	struct dirent *de;
 	DIR *dh;
 
@@ -119,7 +123,7 @@ static void add_tree(const char *path, int depth)
 	w->tree = true;
 	if (depth >= TREE_DEPTH || !(dh = opendir(path)))
 		return;
-	while (!broken && (de = readdir(dh))) {
+	while (!tw->broken && (de = readdir(dh))) {
 		struct stat st;
 		char *sub;
 
@@ -129,28 +133,28 @@ static void add_tree(const char *path, int depth)
 			continue;
 		sub = path_join(path, de->d_name);
 		if (sub && stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			add_tree(sub, depth + 1);
+			add_tree(tw, sub, depth + 1);
 		free(sub);
 	}
 	closedir(dh);
 }
 
-static void add_anchor(const char *root)
+static void add_anchor(struct tmplwatch *tw, const char *root)
 {
 	char *p = strdup(root);
 	struct stat st;
 
-	while (p && !broken) {
+	while (p && !tw->broken) {
 		char *slash = strrchr(p, '/');
 		if (!slash || slash == p) {
-			struct wdir *w = watch("/", ANCHOR_MASK);
+			struct wdir *w = watch(tw, "/", ANCHOR_MASK);
 			if (w)
 				w->anchor = true;
 			break;
 		}
 		*slash = '\0';
 		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			struct wdir *w = watch(p, ANCHOR_MASK);
+			struct wdir *w = watch(tw, p, ANCHOR_MASK);
 			if (w)
 				w->anchor = true;
 			break;
@@ -164,59 +168,66 @@ static void add_anchor(const char *root)
  * registration and after any event that changes folders; the generation
  * moves only after it, so a file created in a new folder before the folder
  * was watched is seen by the caller's full check. */
-static void resync(void)
+static void resync(struct tmplwatch *tw)
 {
-	for (size_t i = 0; i < nwds; i++)
-		wds[i].tree = wds[i].anchor = false;
-	for (size_t i = 0; i < nroots && !broken; i++) {
+	for (size_t i = 0; i < tw->nwds; i++)
+		tw->wds[i].tree = tw->wds[i].anchor = false;
+	for (size_t i = 0; i < tw->nroots && !tw->broken; i++) {
 		struct stat st;
-		if (stat(roots[i], &st) == 0 && S_ISDIR(st.st_mode))
-			add_tree(roots[i], 0);
+		if (stat(tw->roots[i], &st) == 0 && S_ISDIR(st.st_mode))
+			add_tree(tw, tw->roots[i], 0);
 		else
-			add_anchor(roots[i]);
+			add_anchor(tw, tw->roots[i]);
 	}
-	for (size_t i = 0; i < nwds;) {
-		if (wds[i].tree || wds[i].anchor) {
+	for (size_t i = 0; i < tw->nwds;) {
+		if (tw->wds[i].tree || tw->wds[i].anchor) {
 			i++;
 			continue;
 		}
 		/* A folder moved out of every tree: stop hearing about it. */
-		inotify_rm_watch(ifd, wds[i].wd);
-		wds[i] = wds[--nwds];
+		inotify_rm_watch(tw->ifd, tw->wds[i].wd);
+		tw->wds[i] = tw->wds[--tw->nwds];
 	}
 }
 
-static void reset_locked(void)
+/* Forget roots and watches (the descriptor is closed by the caller when
+ * it must be). */
+static void clear_locked(struct tmplwatch *tw)
 {
-	if (ifd >= 0)
-		close(ifd);
-	ifd = -1;
-	for (size_t i = 0; i < nroots; i++)
-		free(roots[i]);
-	nroots = 0;
-	free(wds);
-	wds = NULL;
-	nwds = 0;
-	broken = false;
-	gen++;
+	for (size_t i = 0; i < tw->nroots; i++)
+		free(tw->roots[i]);
+	tw->nroots = 0;
+	free(tw->wds);
+	tw->wds = NULL;
+	tw->nwds = 0;
+	tw->broken = false;
+	tw->gen++;
+}
+
+static void reset_locked(struct tmplwatch *tw)
+{
+	if (tw->ifd >= 0)
+		close(tw->ifd);
+	tw->ifd = -1;
+	clear_locked(tw);
 }
 
 /* fork: the child must not read the parent's queue (it would take the
  * parent's events); it starts over on first use. */
 static void atfork_prepare(void)
 {
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&global.lock);
 }
 
 static void atfork_parent(void)
 {
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&global.lock);
 }
 
 static void atfork_child(void)
 {
-	pthread_mutex_init(&lock, NULL);
-	reset_locked();
+	pthread_mutex_init(&global.lock, NULL);
+	reset_locked(&global);
 }
 
 static void setup_once(void)
@@ -225,7 +236,7 @@ static void setup_once(void)
 }
 
 /* Register new roots; true when the watch set must be brought up to date. */
-static bool add_roots(const char *const *r, size_t n)
+static bool add_roots(struct tmplwatch *tw, const char *const *r, size_t n)
 {
 	bool fresh = false;
 
@@ -233,18 +244,22 @@ static bool add_roots(const char *const *r, size_t n)
 		bool known = false;
 		if (!r[i])
 			continue;
-		for (size_t k = 0; k < nroots && !known; k++)
-			known = !strcmp(roots[k], r[i]);
+		for (size_t k = 0; k < tw->nroots && !known; k++)
+			known = !strcmp(tw->roots[k], r[i]);
 		if (known)
 			continue;
-		if (nroots == ROOTS_MAX)
-			reset_locked();
-		roots[nroots] = strdup(r[i]);
-		if (!roots[nroots]) {
-			give_up("out of memory");
+		if (tw->nroots == ROOTS_MAX) {
+			/* Start over: every old watch goes with its roots. */
+			for (size_t k = 0; k < tw->nwds; k++)
+				inotify_rm_watch(tw->ifd, tw->wds[k].wd);
+			clear_locked(tw);
+		}
+		tw->roots[tw->nroots] = strdup(r[i]);
+		if (!tw->roots[tw->nroots]) {
+			give_up(tw, "out of memory");
 			return false;
 		}
-		nroots++;
+		tw->nroots++;
 		fresh = true;
 	}
 	return fresh;
@@ -252,13 +267,13 @@ static bool add_roots(const char *const *r, size_t n)
 
 /* Read everything queued. Returns true when something under a root
  * changed; *structure when folders changed (watch set to resync). */
-static bool drain(bool *structure)
+static bool drain(struct tmplwatch *tw, bool *structure)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool changed = false;
 	ssize_t n;
 
-	while ((n = read(ifd, buf, sizeof(buf))) > 0) {
+	while ((n = read(tw->ifd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			struct wdir *w;
@@ -268,11 +283,11 @@ static bool drain(bool *structure)
 				*structure = changed = true;
 				continue;
 			}
-			w = wdir_find(ev->wd);
+			w = wdir_find(tw, ev->wd);
 			if (!w)
 				continue;	/* a watch we removed */
 			if (ev->mask & IN_IGNORED) {
-				wdir_drop(ev->wd);	/* its folder is gone */
+				wdir_drop(tw, ev->wd);	/* its folder is gone */
 				*structure = changed = true;
 			} else if (w->tree) {
 				/* Anything but a write to a file may change which
@@ -290,41 +305,86 @@ static bool drain(bool *structure)
 	return changed;
 }
 
-uint64_t tmplwatch_poll(const char *const *r, size_t n)
+/* Register, drain, resync; the caller holds tw->lock and tw->ifd >= 0. */
+static uint64_t check_locked(struct tmplwatch *tw, const char *const *r, size_t n)
 {
-	bool structure = false, changed;
+	bool structure, changed;
+
+	if (tw->broken)
+		return 0;
+	structure = add_roots(tw, r, n);
+	changed = drain(tw, &structure) || structure;
+	if (structure && !tw->broken)
+		resync(tw);
+	if (tw->broken)
+		return 0;
+	if (changed)
+		tw->gen++;
+	return tw->gen;
+}
+
+int tmplwatch_new(struct tmplwatch **out)
+{
+	struct tmplwatch *tw = calloc(1, sizeof(*tw));
+
+	if (!tw)
+		return -ENOMEM;
+	tw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (tw->ifd < 0) {
+		int r = -errno;
+		free(tw);
+		return r;
+	}
+	pthread_mutex_init(&tw->lock, NULL);
+	tw->gen = 1;
+	*out = tw;
+	return 0;
+}
+
+void tmplwatch_free(struct tmplwatch *tw)
+{
+	if (!tw)
+		return;
+	reset_locked(tw);
+	pthread_mutex_destroy(&tw->lock);
+	free(tw);
+}
+
+int tmplwatch_fd(const struct tmplwatch *tw)
+{
+	return tw->ifd;
+}
+
+uint64_t tmplwatch_check(struct tmplwatch *tw, const char *const *r, size_t n)
+{
 	uint64_t g;
 
-	pthread_once(&once, setup_once);
-	pthread_mutex_lock(&lock);
-	if (broken)
-		goto off;
-	if (ifd < 0) {
-		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (ifd < 0) {
-			give_up(strerror(errno));
-			goto off;
-		}
-	}
-	structure = add_roots(r, n);
-	changed = drain(&structure) || structure;
-	if (structure && !broken)
-		resync();
-	if (broken)
-		goto off;
-	if (changed)
-		gen++;
-	g = gen;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&tw->lock);
+	g = check_locked(tw, r, n);
+	pthread_mutex_unlock(&tw->lock);
 	return g;
-off:
-	pthread_mutex_unlock(&lock);
-	return 0;
+}
+
+uint64_t tmplwatch_poll(const char *const *r, size_t n)
+{
+	uint64_t g = 0;
+
+	pthread_once(&once, setup_once);
+	pthread_mutex_lock(&global.lock);
+	if (global.ifd < 0 && !global.broken) {
+		global.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (global.ifd < 0)
+			give_up(&global, strerror(errno));
+	}
+	if (global.ifd >= 0)
+		g = check_locked(&global, r, n);
+	pthread_mutex_unlock(&global.lock);
+	return g;
 }
 
 void tmplwatch_reset(void)
 {
-	pthread_mutex_lock(&lock);
-	reset_locked();
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&global.lock);
+	reset_locked(&global);
+	pthread_mutex_unlock(&global.lock);
 }

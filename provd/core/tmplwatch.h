@@ -30,12 +30,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Register roots (directory paths; NULL entries are skipped) and read the
- * pending events. Registering a root that is already watched costs a string
- * compare. Returns the current generation, or 0 (see above). */
+/* The process-wide instance (render.c): register roots (directory paths;
+ * NULL entries are skipped) and read the pending events. Registering a root
+ * that is already watched costs a string compare. Returns the current
+ * generation, or 0 (see above). */
 uint64_t tmplwatch_poll(const char *const *roots, size_t n);
 
-/* Drop every watch and close the inotify instance (tests, exit). */
+/* Drop every watch of the process-wide instance (tests). */
 void tmplwatch_reset(void);
+
+/* An instance of one's own, for an event loop (the daemon re-renders the
+ * TFTP tree when a template changes): tmplwatch_fd() becomes readable when
+ * something under a root may have changed; tmplwatch_check() then reads it
+ * and returns the generation as tmplwatch_poll() does. The process-wide
+ * instance cannot serve that purpose: render threads drain its queue.
+ * tmplwatch_new returns 0 or a negative errno (inotify_init1's). */
+struct tmplwatch;
+int tmplwatch_new(struct tmplwatch **out);
+void tmplwatch_free(struct tmplwatch *w);
+int tmplwatch_fd(const struct tmplwatch *w);
+uint64_t tmplwatch_check(struct tmplwatch *w, const char *const *roots, size_t n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,34 @@ static void test_fork(void **state)
 	assert_true(g != g0);	/* the child's file is a change here too */
 }
 
+/* An instance of one's own for an event loop: its descriptor becomes
+ * readable on a change in a subfolder, check() then moves the generation;
+ * the process-wide instance's polls do not take its events. */
+static void test_instance(void **state)
+{
+	struct tmplwatch *w = NULL;
+	char *root = at("root");
+	const char *roots[1] = { root };
+	struct pollfd pfd;
+	uint64_t g0, g;
+
+	(void)state;
+	assert_int_equal(tmplwatch_new(&w), 0);
+	g0 = tmplwatch_check(w, roots, 1);
+	assert_true(g0 != 0);
+	pfd = (struct pollfd){ .fd = tmplwatch_fd(w), .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	write_in_place("root/snippets/net", "edited");
+	(void)poll1("root");	/* the process-wide instance reads its own queue */
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+	g = tmplwatch_check(w, roots, 1);
+	assert_true(g != g0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(tmplwatch_check(w, roots, 1), g);
+	tmplwatch_free(w);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +265,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_instance, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("tmplwatch", tests, NULL, NULL);
 }
