@@ -1,9 +1,10 @@
 #!/bin/bash
 # provd's VMM with --net tap:NAME in the nested rig (docs/vmrig.md,
 # docs/virtio.md): inside L1, in a fresh network namespace, a bridge
-# (192.0.2.1/24) with a TAP created beforehand and a busybox udhcpd on the
-# bridge; `provd vm run --net tap:tap0 --mac ...` boots the rig's test
-# guest, whose udhcpc must get its lease from that server through
+# (192.0.2.1/24) with a TAP created beforehand for group nogroup and a
+# busybox udhcpd on the bridge; `provd vm run --net tap:tap0 --mac ...`,
+# run as nobody:nogroup (the TAP's group is enough, no root), boots the
+# rig's test guest, whose udhcpc must get its lease from that server through
 # virtio-net and the TAP (IFF_VNET_HDR, offloads as negotiated). Checked
 # here: the guest's DHCP marker, the server's ACK for the --mac address,
 # the pattern on the disk, and a clean poweroff.
@@ -22,7 +23,10 @@ modprobe tun 2>/dev/null; modprobe bridge 2>/dev/null
 truncate -s 16M "$out/disk.img"
 ip link set lo up
 ip link add br0 type bridge || exit 3
-ip tuntap add dev tap0 mode tap || exit 3
+# an admin's TAP for group nogroup; provd then runs unprivileged
+ip tuntap add dev tap0 mode tap group 65534 || exit 3
+# what udev does on a normal host (L1 has no udev)
+chmod 666 /dev/kvm /dev/net/tun "$out/disk.img"
 ip link set tap0 master br0
 ip link set tap0 up
 ip link set br0 up
@@ -37,7 +41,8 @@ CONF
 touch "$out/leases"
 busybox udhcpd -f "$out/udhcpd.conf" > "$out/udhcpd.log" 2>&1 &
 dpid=$!
-"$PROVD" vm run --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD" \
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$PROVD" vm run --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD" \
 	--append "console=ttyS0 panic=-1 quiet" --disk "$out/disk.img" \
 	--net tap:tap0 --mac 52:54:00:c0:ff:ee --memory 256 --vcpus 1 \
 	--console stdio --timeout 120 </dev/null > "$out/console" 2> "$out/stderr"
@@ -52,7 +57,7 @@ is "the rig ran" "$rc" 0
 t=$d/job/t
 con=$(tr -d '\r' < "$t/console" 2>/dev/null)
 marker() { grep -a "^PROVD-MARKER $1" <<<"$con" | head -n 1; }
-[ -n "$(marker 'dhcp ok')" ] && pass "guest got a DHCP lease through the TAP" || {
+[ -n "$(marker 'dhcp ok')" ] && pass "guest got a DHCP lease through the TAP (provd as nobody)" || {
 	fail "no DHCP lease through the TAP"
 	diag "$(tail -n 15 "$t/console" "$t/stderr" "$t/udhcpd.log" "$d/rig.log" 2>/dev/null)"
 }
