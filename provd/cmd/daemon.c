@@ -46,6 +46,7 @@
 #include "provd/core/config.h"
 #include "provd/core/snapshot.h"
 #include "provd/core/store.h"
+#include "provd/core/tmplwatch.h"
 #include "dhcp/ra.h"
 #include "dhcp/server.h"
 #include "dhcp/sock.h"
@@ -65,7 +66,8 @@ struct daemon {
 	char *base_url;
 	int pid_fd;
 	int ino_fd;
-	int tmpl_wd;			/* inotify watch of templates/ */
+	struct tmplwatch *tmpl_watch;	/* templates/ and every folder below it */
+	uint64_t tmpl_gen;
 	int cfg_wd;			/* inotify watch of the provd.yaml inode */
 	struct loop_src *reload_timer;
 	struct loop_src *grace_timer;
@@ -361,6 +363,19 @@ static void on_reload_timer(struct loop *l, void *arg)
 	daemon_reload(dm, "files changed");
 }
 
+/* Reload after a quiet moment: an editor or `provd` writes temp files and
+ * renames them, and several files may change together. */
+static void schedule_reload(struct daemon *dm)
+{
+	if (dm->stopping)
+		return;
+	if (dm->reload_timer)
+		loop_timer_set(dm->reload_timer, RELOAD_DEBOUNCE_MS, 0);
+	else
+		loop_timer_add(dm->loop, RELOAD_DEBOUNCE_MS, 0, on_reload_timer, dm,
+			       &dm->reload_timer);
+}
+
 /* inotify: YAML under the state dir changed. Debounced, because an editor
  * or `provd` writes temp files and renames them. */
 static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
@@ -383,24 +398,45 @@ static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
 				relevant = true;
 			else if (nl > 5 && strcmp(ev->name + nl - 5, ".yaml") == 0)
 				relevant = true;
-			else if (ev->wd == dm->tmpl_wd && nl && ev->name[0] != '.')
-				relevant = true;
 			p += sizeof(*ev) + ev->len;
 		}
 	}
-	if (!relevant || dm->stopping)
-		return;
-	if (dm->reload_timer)
-		loop_timer_set(dm->reload_timer, RELOAD_DEBOUNCE_MS, 0);
-	else
-		loop_timer_add(l, RELOAD_DEBOUNCE_MS, 0, on_reload_timer, dm, &dm->reload_timer);
+	if (relevant)
+		schedule_reload(dm);
+}
+
+/* Templates: <state>/templates and every folder below it, so that an
+ * admin's edited snippets/ or pxelinux/ file re-renders the boot files
+ * (answers rendered per request see it anyway through the render cache). */
+static uint64_t templates_check(struct daemon *dm)
+{
+	char *root = path_join(dm->o->state_dir, "templates");
+	const char *roots[1] = { root };
+	uint64_t g = root ? tmplwatch_check(dm->tmpl_watch, roots, 1) : 0;
+
+	free(root);
+	return g;
+}
+
+static void on_templates(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *dm = arg;
+	uint64_t g = templates_check(dm);
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (g && g != dm->tmpl_gen) {
+		dm->tmpl_gen = g;
+		schedule_reload(dm);
+	}
 }
 
 static int watch_state(struct daemon *dm)
 {
-	static const char *const dirs[] = { "", "distros", "profiles", "systems", "templates" };
+	static const char *const dirs[] = { "", "distros", "profiles", "systems" };
 	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), r;
 
 	if (fd < 0)
 		return -errno;
@@ -419,12 +455,20 @@ static int watch_state(struct daemon *dm)
 		int wd = p ? inotify_add_watch(fd, p, *dirs[i] ? mask : root_mask) : -1;
 		if (wd < 0)
 			log_debug("serve: not watching %s: %s", p ? p : "?", strerror(errno));
-		if (strcmp(dirs[i], "templates") == 0)
-			dm->tmpl_wd = wd;
 		free(p);
 	}
 	dm->ino_fd = fd;
-	return loop_fd_add(dm->loop, fd, EPOLLIN, on_inotify, dm, NULL);
+	r = loop_fd_add(dm->loop, fd, EPOLLIN, on_inotify, dm, NULL);
+	if (r < 0)
+		return r;
+	r = tmplwatch_new(&dm->tmpl_watch);
+	if (r < 0) {
+		log_warn("serve: cannot watch templates/ (%s); reload with SIGHUP after editing one",
+			 strerror(-r));
+		return 0;
+	}
+	dm->tmpl_gen = templates_check(dm);
+	return loop_fd_add(dm->loop, tmplwatch_fd(dm->tmpl_watch), EPOLLIN, on_templates, dm, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -654,7 +698,7 @@ static int dhcp_start(struct daemon *dm, struct snapshot *snap)
 
 int daemon_run(const struct daemon_opts *o)
 {
-	struct daemon dm = { .o = o, .pid_fd = -1, .ino_fd = -1, .tmpl_wd = -1, .cfg_wd = -1 };
+	struct daemon dm = { .o = o, .pid_fd = -1, .ino_fd = -1, .cfg_wd = -1 };
 	struct http_server_opts ho = { 0 };
 	struct http_router *rt = NULL;
 	struct http_api_hooks hooks = { .changed = on_api_changed, .arg = &dm };
@@ -779,6 +823,7 @@ out:
 	if (dm.ino_fd >= 0)
 		close(dm.ino_fd);
 	loop_free(dm.loop);
+	tmplwatch_free(dm.tmpl_watch);
 	snapshot_unref(dm.snap);
 	free(dm.base_url);
 	pidfile_release(o->state_dir, dm.pid_fd);

@@ -33,6 +33,7 @@ struct wdir {
 	int wd;
 	bool tree;	/* a folder at or below a root */
 	bool anchor;	/* the nearest existing ancestor of a missing root */
+	char *path;	/* an anchor's folder ("" for /): which names matter */
 };
 
 struct tmplwatch {
@@ -62,6 +63,7 @@ static void wdir_drop(struct tmplwatch *w, int wd)
 {
 	for (size_t i = 0; i < w->nwds; i++) {
 		if (w->wds[i].wd == wd) {
+			free(w->wds[i].path);
 			w->wds[i] = w->wds[--w->nwds];
 			return;
 		}
@@ -73,8 +75,13 @@ static void give_up(struct tmplwatch *w, const char *why)
 	log_warn("templates: cannot watch the template folders (%s); renders check every "
 		 "file instead (raise fs.inotify.max_user_watches if that is the cause)", why);
 	w->broken = true;
-	/* The descriptor stays open (an event loop may hold it) but has no
-	 * watches left that matter. */
+	/* The descriptor stays open (an event loop may hold it) without
+	 * watches; what is still queued is read and dropped by check. */
+	for (size_t i = 0; i < w->nwds; i++) {
+		if (w->ifd >= 0)
+			inotify_rm_watch(w->ifd, w->wds[i].wd);
+		free(w->wds[i].path);
+	}
 	free(w->wds);
 	w->wds = NULL;
 	w->nwds = 0;
@@ -146,19 +153,27 @@ static void add_anchor(struct tmplwatch *tw, const char *root)
 
 	while (p && !tw->broken) {
 		char *slash = strrchr(p, '/');
-		if (!slash || slash == p) {
-			struct wdir *w = watch(tw, "/", ANCHOR_MASK);
-			if (w)
-				w->anchor = true;
-			break;
+		struct wdir *w = NULL;
+		if (!slash) {		/* a relative root: the working folder */
+			w = watch(tw, ".", ANCHOR_MASK);
+			p[0] = '.';
+			p[1] = '\0';
+		} else if (slash == p) {
+			w = watch(tw, "/", ANCHOR_MASK);
+			p[0] = '\0';
+		} else {
+			*slash = '\0';
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				w = watch(tw, p, ANCHOR_MASK);
+			else
+				continue;
 		}
-		*slash = '\0';
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			struct wdir *w = watch(tw, p, ANCHOR_MASK);
-			if (w)
-				w->anchor = true;
-			break;
+		if (w) {
+			w->anchor = true;
+			if (!w->path)
+				w->path = strdup(p);
 		}
+		break;
 	}
 	free(p);
 }
@@ -186,6 +201,7 @@ static void resync(struct tmplwatch *tw)
 		}
 		/* A folder moved out of every tree: stop hearing about it. */
 		inotify_rm_watch(tw->ifd, tw->wds[i].wd);
+		free(tw->wds[i].path);
 		tw->wds[i] = tw->wds[--tw->nwds];
 	}
 }
@@ -197,6 +213,8 @@ static void clear_locked(struct tmplwatch *tw)
 	for (size_t i = 0; i < tw->nroots; i++)
 		free(tw->roots[i]);
 	tw->nroots = 0;
+	for (size_t i = 0; i < tw->nwds; i++)
+		free(tw->wds[i].path);
 	free(tw->wds);
 	tw->wds = NULL;
 	tw->nwds = 0;
@@ -265,6 +283,29 @@ static bool add_roots(struct tmplwatch *tw, const char *const *r, size_t n)
 	return fresh;
 }
 
+/* Is name, created in anchor w, the next folder on the way to a missing
+ * root? (Anything else appearing there, such as the state folder's own
+ * files, is not a template change.) */
+static bool toward_root(const struct tmplwatch *tw, const struct wdir *w, const char *name)
+{
+	size_t pl = w->path ? strlen(w->path) : 0, nl = strlen(name);
+
+	if (!w->path || !nl)
+		return false;
+	for (size_t i = 0; i < tw->nroots; i++) {
+		const char *r = tw->roots[i], *rest;
+		if (!strcmp(w->path, ".") && r[0] != '/')
+			rest = r;	/* relative root below the working folder */
+		else if (strncmp(r, w->path, pl) == 0 && r[pl] == '/')
+			rest = r + pl + 1;
+		else
+			continue;
+		if (strncmp(rest, name, nl) == 0 && (rest[nl] == '\0' || rest[nl] == '/'))
+			return true;
+	}
+	return false;
+}
+
 /* Read everything queued. Returns true when something under a root
  * changed; *structure when folders changed (watch set to resync). */
 static bool drain(struct tmplwatch *tw, bool *structure)
@@ -297,7 +338,9 @@ static bool drain(struct tmplwatch *tw, bool *structure)
 				    !(ev->mask & (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB)))
 					*structure = true;
 				changed = true;
-			} else if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF)) {
+			} else if ((ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) ||
+				   ((ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
+				    toward_root(tw, w, ev->len ? ev->name : ""))) {
 				*structure = changed = true;	/* on the way to a root */
 			}
 		}
@@ -308,10 +351,12 @@ static bool drain(struct tmplwatch *tw, bool *structure)
 /* Register, drain, resync; the caller holds tw->lock and tw->ifd >= 0. */
 static uint64_t check_locked(struct tmplwatch *tw, const char *const *r, size_t n)
 {
-	bool structure, changed;
+	bool structure = false, changed;
 
-	if (tw->broken)
+	if (tw->broken) {
+		drain(tw, &structure);	/* keep an event loop from spinning */
 		return 0;
+	}
 	structure = add_roots(tw, r, n);
 	changed = drain(tw, &structure) || structure;
 	if (structure && !tw->broken)

@@ -196,6 +196,18 @@ static void test_missing_root(void **state)
 	g0 = poll1("later/templates");
 	assert_true(g0 != 0);
 	assert_int_equal(poll1("later/templates"), g0);
+	/* Files appearing beside the missing root are no template change
+	 * (a state folder's events.log, pid file, generation file). */
+	write_in_place("events.log", "x");
+	write_in_place("laterX", "x");
+	{
+		char *p = at("gen"), *q = at("gen.tmp");
+		write_in_place("gen.tmp", "1");
+		assert_int_equal(rename(q, p), 0);
+		free(p);
+		free(q);
+	}
+	assert_int_equal(poll1("later/templates"), g0);
 	mkdirs("later/templates/snippets");
 	write_in_place("later/templates/snippets/net", "n");
 	g = poll1("later/templates");
