@@ -2,9 +2,10 @@
  * kvm/virtio/blk.c - virtio-blk (virtio 1.2 §5.2) on a raw, possibly sparse
  * image file.
  *
- * Requests run on the VMM event thread (the transport's notify callback),
- * never on a vCPU thread: preadv/pwritev straight between the image and the
- * guest buffers the virtqueue walker handed us. Every request is checked
+ * Requests run on the disk's own I/O thread (one per disk), never on a
+ * vCPU thread nor on the VMM event thread (a slow fdatasync must not stall
+ * the console or the other devices): preadv/pwritev straight between the
+ * image and the guest buffers the virtqueue walker handed us. Every request is checked
  * before any I/O: header and status byte present, data a whole number of
  * sectors, sector + count inside the image without wrapping. A bad request
  * gets VIRTIO_BLK_S_IOERR (or UNSUPP), never a crash or an access outside
@@ -23,9 +24,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -59,6 +63,10 @@ struct virtio_blk {
 	uint8_t cfg[BLK_CFG_SIZE];
 	struct virtq_chain chain;
 	struct iovec iov[VIRTQ_MAX_SEGS];
+	pthread_t thread;
+	bool thread_started;
+	bool stop;			/* set before wake_fd is written */
+	int wake_fd;
 };
 
 /* --- segment helpers ----------------------------------------------------- */
@@ -313,10 +321,9 @@ done:
 	return (int64_t)written + 1;
 }
 
-/* Work lock held (transport). */
-static void blk_notify(void *opaque, unsigned int q)
+/* Work lock held. */
+static void blk_process(struct virtio_blk *b, unsigned int q)
 {
-	struct virtio_blk *b = opaque;
 	const struct guest_mem *m = virtio_pci_mem(b->vp);
 	struct virtq *vq = virtio_pci_queue(b->vp, q);
 	unsigned int budget;
@@ -346,6 +353,43 @@ static void blk_notify(void *opaque, unsigned int q)
 		virtio_pci_queue_kick(b->vp, q);	/* more next round */
 }
 
+static void *blk_thread(void *arg)
+{
+	struct virtio_blk *b = arg;
+	int qfd = virtio_pci_queue_fd(b->vp, 0);
+	uint64_t v;
+
+	/* stop is looked at after a round: a kick written before the stop's
+	 * wake-up is always handled */
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = b->wake_fd, .events = POLLIN },
+			{ .fd = qfd, .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("vm: virtio-blk %s: poll: %s", b->path,
+				strerror(errno));
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			while (read(b->wake_fd, &v, sizeof(v)) > 0)
+				;
+		if (pfd[1].revents & POLLIN) {
+			while (read(qfd, &v, sizeof(v)) > 0)
+				;
+			virtio_pci_work_lock(b->vp);
+			blk_process(b, 0);
+			virtio_pci_work_unlock(b->vp);
+		}
+		if (__atomic_load_n(&b->stop, __ATOMIC_ACQUIRE))
+			break;
+	}
+	return NULL;
+}
+
 static void blk_cfg_read(void *opaque, uint32_t off, uint8_t *data,
 			 unsigned int len)
 {
@@ -372,7 +416,7 @@ static const struct virtio_dev_ops blk_ops_rw = {
 		    (1ull << VIRTIO_BLK_F_DISCARD) |
 		    (1ull << VIRTIO_BLK_F_WRITE_ZEROES),
 	.cfg_read = blk_cfg_read,
-	.notify = blk_notify,
+	.own_notify = true,	/* blk_thread */
 	.reset = blk_reset,
 };
 
@@ -387,7 +431,7 @@ static const struct virtio_dev_ops blk_ops_ro = {
 		    (1ull << VIRTIO_BLK_F_BLK_SIZE) |
 		    (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_RO),
 	.cfg_read = blk_cfg_read,
-	.notify = blk_notify,
+	.own_notify = true,	/* blk_thread */
 	.reset = blk_reset,
 };
 
@@ -458,6 +502,7 @@ struct virtio_blk *virtio_blk_add(struct vmm *vm,
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return NULL;
+	b->fd = b->wake_fd = -1;
 	b->ro = disk->readonly;
 	snprintf(b->path, sizeof(b->path), "%s", disk->path);
 	b->fd = open(disk->path, (b->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -487,25 +532,46 @@ struct virtio_blk *virtio_blk_add(struct vmm *vm,
 	b->capacity = (uint64_t)st.st_size / SECTOR;
 	make_serial(b, disk->path, index);
 	fill_cfg(b);
+	b->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (b->wake_fd < 0) {
+		e = errno;
+		goto fail;
+	}
 	b->vp = virtio_pci_new(vm, b->ro ? &blk_ops_ro : &blk_ops_rw, b);
 	if (b->vp == NULL) {
 		e = errno;
 		goto fail;
 	}
+	e = pthread_create(&b->thread, NULL, blk_thread, b);
+	if (e) {
+		log_err("vm: disk %s: cannot start its I/O thread: %s",
+			disk->path, strerror(e));
+		goto fail;
+	}
+	b->thread_started = true;
 	return b;
 fail:
-	if (b->fd >= 0)
-		close(b->fd);
-	free(b);
+	virtio_blk_free(b);
 	errno = e;
 	return NULL;
 }
 
 void virtio_blk_free(struct virtio_blk *b)
 {
+	uint64_t one = 1;
+
 	if (b == NULL)
 		return;
+	if (b->thread_started) {
+		__atomic_store_n(&b->stop, true, __ATOMIC_RELEASE);
+		if (write(b->wake_fd, &one, sizeof(one)) < 0)
+			log_warn("vm: virtio-blk %s: wake: %s", b->path,
+				 strerror(errno));
+		pthread_join(b->thread, NULL);
+	}
 	virtio_pci_free(b->vp);
+	if (b->wake_fd >= 0)
+		close(b->wake_fd);
 	if (b->fd >= 0)
 		close(b->fd);
 	free(b);

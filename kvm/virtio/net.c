@@ -303,7 +303,9 @@ static void *net_thread(void *arg)
 	int rxfd = virtio_pci_queue_fd(n->vp, NET_RXQ);
 	int txfd = virtio_pci_queue_fd(n->vp, NET_TXQ);
 
-	while (!__atomic_load_n(&n->stop, __ATOMIC_ACQUIRE)) {
+	/* stop is looked at after a round: queue kicks written before the
+	 * stop's wake-up are always handled */
+	for (;;) {
 		int timeout = -1, nb, r;
 		bool rx_ok;
 
@@ -335,6 +337,8 @@ static void *net_thread(void *arg)
 			unlock(n);
 		}
 		n->be->ops->poll_done(n->be, n->pfd + 3, nb, r < 0);
+		if (__atomic_load_n(&n->stop, __ATOMIC_ACQUIRE))
+			break;
 	}
 	return NULL;
 }
