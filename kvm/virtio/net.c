@@ -58,6 +58,7 @@ struct virtio_net {
 	int wake_fd;
 	bool stop;			/* set before wake_fd is written */
 	bool locked;			/* net thread holds the work lock */
+	bool rx_irq;			/* frames pushed since the last rx irq */
 	struct pending pend[RX_PENDING];
 	unsigned int pend_head, pend_count;
 	/* separate: slirp answers inside slirp_input, so a receive can
@@ -164,7 +165,7 @@ static int rx_one(struct virtio_net *n, const struct iovec *iov, int cnt)
 		len = 0;
 	}
 	virtq_push(vq, m, n->rx_chain.head, len);
-	virtio_pci_queue_interrupt(n->vp, NET_RXQ);
+	n->rx_irq = true;	/* one interrupt per poll round, see net_thread */
 	return 1;
 }
 
@@ -337,6 +338,13 @@ static void *net_thread(void *arg)
 			unlock(n);
 		}
 		n->be->ops->poll_done(n->be, n->pfd + 3, nb, r < 0);
+		/* the frames of a whole round (a TAP burst, what slirp sent)
+		 * share one interrupt; EVENT_IDX still decides if it is due */
+		lock(n);
+		if (n->rx_irq && virtio_pci_queue(n->vp, NET_RXQ))
+			virtio_pci_queue_interrupt(n->vp, NET_RXQ);
+		n->rx_irq = false;
+		unlock(n);
 		if (__atomic_load_n(&n->stop, __ATOMIC_ACQUIRE))
 			break;
 	}
