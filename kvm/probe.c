@@ -10,8 +10,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -21,6 +23,13 @@
 #include "kvm/probe.h"
 
 #define LOOPS 200000u
+
+#define PROBE_MAX_S 5	/* a KVM_RUN that takes longer is interrupted */
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only there to make KVM_RUN return EINTR */
+}
 
 static double now(void)
 {
@@ -43,8 +52,10 @@ int kvm_probe(const char *dev, double *ips, const char **why)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_run *run = MAP_FAILED;
+	struct sigaction sa, old_sa;
+	bool alarm_set = false;
 	void *mem = MAP_FAILED;
-	int kvm = -1, vm = -1, cpu = -1, r = -ENODEV, mmap_size;
+	int kvm = -1, vm = -1, cpu = -1, r = -ENODEV, rr, mmap_size;
 	double t0, dt;
 
 	*ips = 0;
@@ -104,6 +115,15 @@ int kvm_probe(const char *dev, double *ips, const char **why)
 		*why = "KVM_SET_REGS failed";
 		goto out;
 	}
+	/* never hang the caller: a guest that does not halt in time is as
+	 * good as one that cannot run */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &old_sa) == 0) {
+		alarm_set = true;
+		alarm(PROBE_MAX_S);
+	}
 	/* Twice: the first KVM_RUN also pays for the first VM entry, which
 	 * under nested virtualisation (the test rig: KVM inside a TCG guest)
 	 * costs more than the loop; the faster run is the guest's speed. */
@@ -113,8 +133,14 @@ int kvm_probe(const char *dev, double *ips, const char **why)
 			goto out;
 		}
 		t0 = now();
-		if (ioctl(cpu, KVM_RUN, 0) < 0 ||
-		    run->exit_reason != KVM_EXIT_HLT) {
+		rr = ioctl(cpu, KVM_RUN, 0);
+		if (rr < 0 && errno == EINTR) {
+			*why = "the probe guest did not finish within 5 s (an "
+			       "emulating KVM such as kvm_pvm, or a stuck one)";
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		if (rr < 0 || run->exit_reason != KVM_EXIT_HLT) {
 			*why = "this KVM cannot run a real-mode (CPL0) guest; "
 			       "it is probably kvm_pvm, which only runs "
 			       "PVM-aware kernels";
@@ -135,6 +161,10 @@ int kvm_probe(const char *dev, double *ips, const char **why)
 	}
 	r = 0;
 out:
+	if (alarm_set) {
+		alarm(0);
+		sigaction(SIGALRM, &old_sa, NULL);
+	}
 	if (run != MAP_FAILED)
 		munmap(run, (size_t)mmap_size);
 	if (cpu >= 0)

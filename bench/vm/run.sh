@@ -1,43 +1,66 @@
 #!/bin/bash
 # bench/vm/run.sh [--build DIR] [VMM...]
 # VMM benchmark in the nested rig (tests/vmrig): in ONE L1 run, boot the L2
-# test guest (same kernel, initrd, 256 MiB, 1 vCPU unless VMRIG_L2_CPUS is set) under each VMM
-# (default: provd qemu-microvm qemu-q35) and report exec->"PROVD-MARKER init"
-# and exec->exit, VMM peak RSS minus guest RAM, and guest sequential write to
-# virtio-blk (64 MiB dd, conv=fsync) vs L1's own dd to the same file system.
+# test guest (same kernel, initrd, 256 MiB, 1 vCPU unless VMRIG_L2_CPUS is
+# set) under each VMM (default: provd qemu-microvm qemu-q35), interleaved,
+# VMRIG_BENCH_RUNS times (default 3), and report medians of exec->"PROVD-MARKER
+# init" and exec->exit, the VMM's peak RSS and its own part (RSS outside the
+# guest-RAM mapping), and guest sequential write to virtio-blk (64 MiB dd,
+# conv=fsync, timed in the guest) vs L1's own dd to the same file system.
 # Prints ratios against qemu-microvm. These are RIG figures (L1 runs under
-# TCG), not bare-metal figures.
+# TCG on a shared host), not bare-metal figures; the runs are interleaved so
+# that load from other processes hits every VMM alike.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 args=()
 if [ "${1:-}" = --build ]; then args=(--build "$2"); shift 2; fi
 vmms=${*:-provd qemu-microvm qemu-q35}
+runs=${VMRIG_BENCH_RUNS:-3}
 job=$(mktemp -d "${TMPDIR:-/tmp}/vmbench.XXXXXX")
 trap 'rm -rf "$job"' EXIT
-"$top/tests/vmrig/rig.sh" run "${args[@]}" --job "$job" --timeout 600 -- bash -c '
-	for v in '"$vmms"'; do
-		'"$top"'/tests/vmrig/l2-run.sh "$v" /mnt/$v "vmrig.bench"
+"$top/tests/vmrig/rig.sh" run "${args[@]}" --job "$job" --timeout 1200 -- bash -c '
+	for r in $(seq '"$runs"'); do
+		for v in '"$vmms"'; do
+			'"$top"'/tests/vmrig/l2-run.sh "$v" /mnt/$v.$r "vmrig.bench"
+		done
 	done
 	dd if=/dev/zero of=/mnt/l1-write bs=1M count=64 conv=fsync 2>&1 | tail -n 1 > /mnt/l1-dd
 	rm -f /mnt/l1-write' >/dev/null 2>&1
-mem_kib=$((256 * 1024))
-printf '%-14s %10s %10s %12s %s\n' VMM marker_s exit_s overhead_MiB "status / guest write"
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+# field of every run of VMM $1: marker, exit, rss, own, write, status
+col() {
+	local v=$1 f=$2 r d
+	for r in $(seq "$runs"); do
+		d=$job/$v.$r
+		[ -f "$d/times" ] || continue
+		case $f in
+		marker) awk '{print $1}' "$d/times" ;;
+		exit) awk '{print $2}' "$d/times" ;;
+		rss) awk '{printf "%.1f\n", $1 / 1024}' "$d/rss_kib" ;;
+		own) awk '{printf "%.1f\n", $1 / 1024}' "$d/overhead_kib" ;;
+		write) tr -d '\r' < "$d/console" | awk '/^PROVD-MARKER write/ {print $6; exit}' ;;
+		status) cat "$d/status" ;;
+		esac
+	done
+}
+echo "rig figures, median of $runs interleaved runs (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-14s %9s %9s %8s %8s %9s %s\n' VMM marker_s exit_s rss_MiB own_MiB write_MB/s "statuses"
 for v in $vmms; do
-	d=$job/$v
-	[ -f "$d/times" ] || { printf '%-14s did not run\n' "$v"; continue; }
-	read -r m e < "$d/times"
-	rss=$(cat "$d/rss_kib")
-	printf '%-14s %10s %10s %12s %s / %s\n' "$v" "$m" "$e" "$(( (rss - mem_kib) / 1024 ))" \
-		"$(cat "$d/status")" "$(grep -a 'PROVD-MARKER write' "$d/console" | head -n 1 | tr -d '\r')"
+	printf '%-14s %9s %9s %8s %8s %9s %s\n' "$v" "$(col "$v" marker | median)" \
+		"$(col "$v" exit | median)" "$(col "$v" rss | median)" "$(col "$v" own | median)" \
+		"$(col "$v" write | median)" "$(col "$v" status | tr '\n' ' ')"
+	echo "  runs: marker $(col "$v" marker | tr '\n' ' ')/ exit $(col "$v" exit | tr '\n' ' ')"
 done
 echo "L1 own write: $(cat "$job/l1-dd" 2>/dev/null)"
-if [ -f "$job/qemu-microvm/times" ]; then
-	read -r qm qe < "$job/qemu-microvm/times"
-	for v in $vmms; do
-		[ "$v" = qemu-microvm ] || [ ! -f "$job/$v/times" ] && continue
-		read -r m e < "$job/$v/times"
-		awk -v v="$v" -v m="$m" -v e="$e" -v qm="$qm" -v qe="$qe" \
-			'BEGIN { if (qm > 0 && m > 0) printf "%s/qemu-microvm: marker %.2fx exit %.2fx\n", v, m/qm, e/qe }'
-	done
-fi
+qm=$(col qemu-microvm marker | median) qe=$(col qemu-microvm exit | median)
+qo=$(col qemu-microvm own | median) qw=$(col qemu-microvm write | median)
+[ -n "$qm" ] && for v in $vmms; do
+	[ "$v" = qemu-microvm ] && continue
+	awk -v v="$v" -v m="$(col "$v" marker | median)" -v e="$(col "$v" exit | median)" \
+		-v o="$(col "$v" own | median)" -v w="$(col "$v" write | median)" \
+		-v qm="$qm" -v qe="$qe" -v qo="$qo" -v qw="$qw" 'BEGIN {
+		if (m == "" || qm <= 0) exit
+		printf "%s/qemu-microvm: marker %.2fx, exit %.2fx, own RSS %.2fx, disk write %.2fx\n",
+			v, m / qm, e / qe, (qo > 0 ? o / qo : 0), (qw > 0 ? w / qw : 0) }'
+done

@@ -41,13 +41,26 @@ esac
 t0=$(date +%s.%N)
 "${cmd[@]}" </dev/null > "$out/console" 2> "$out/stderr" &
 vpid=$!
-marker=-1 peak=0
+marker=-1 peak=0 ovh=0 n=0
+# RSS of every mapping smaller than guest RAM (the VMM's own memory)
+own_rss() {
+	awk -v mem=$((mem * 1024)) '
+		/^[0-9a-f]+-[0-9a-f]+ / { big = 0 }
+		/^Size:/ { big = ($2 >= mem) }
+		/^Rss:/ { if (!big) o += $2 }
+		END { print o + 0 }' "/proc/$1/smaps" 2>/dev/null
+}
 while kill -0 $vpid 2>/dev/null; do
 	if [ "$marker" = -1 ] && grep -q "PROVD-MARKER init" "$out/console" 2>/dev/null; then
 		marker=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
 	fi
 	r=$(awk '/^VmHWM/ {print $2}' /proc/$vpid/status 2>/dev/null)
 	[ -n "$r" ] && peak=$r
+	if [ $((n % 20)) = 0 ]; then
+		o=$(own_rss $vpid)
+		[ -n "$o" ] && [ "$o" -gt "$ovh" ] && ovh=$o
+	fi
+	n=$((n + 1))
 	sleep 0.05
 done
 wait $vpid
@@ -56,5 +69,6 @@ t1=$(date +%s.%N)
 [ "$marker" = -1 ] && grep -q "PROVD-MARKER init" "$out/console" && marker=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
 echo "$marker $(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')" > "$out/times"
 echo "$peak" > "$out/rss_kib"
+echo "$ovh" > "$out/overhead_kib"
 kill $hpid 2>/dev/null; wait $hpid 2>/dev/null
 exit 0
