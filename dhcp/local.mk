@@ -65,3 +65,5 @@ tests_fuzz_libfuzzer_dhcp_ra_LDADD = $(DHCP_A) $(CORE_A) $(BASE_A)
 endif
 TESTS += tests/integration/dhcp_ra.sh
 EXTRA_DIST += tests/integration/dhcp_ra.sh
+# Benchmarks (not in make check): perfdhcp vs dnsmasq, iPXE with/without RAs.
+EXTRA_DIST += bench/dhcp/run.sh bench/dhcp/ipxe_ra.sh
