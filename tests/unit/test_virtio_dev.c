@@ -307,17 +307,19 @@ static void test_blk_rw(void **state)
 			struct fake_buf b[2] = { { HDR, 16, false },
 						 { STATUS, 1, true } };
 
-			volatile uint16_t *used_idx = (uint16_t *)(f->ram +
+			uint16_t *used_idx = (uint16_t *)(f->ram +
 						f->drv.q[0].used + 2);
 			int n;
 
 			fake_drv_add(&f->drv, 0, b, 2);
 			fake_drv_kick(&f->drv, 0);
 			/* look at the ring without re-arming used_event */
-			for (n = 0; n < 200 && *used_idx == f->drv.q[0].used_seen;
+			for (n = 0; n < 200 &&
+				    __atomic_load_n(used_idx, __ATOMIC_ACQUIRE) ==
+					    f->drv.q[0].used_seen;
 			     n++)
 				usleep(10000);
-			assert_int_equal(*used_idx,
+			assert_int_equal(__atomic_load_n(used_idx, __ATOMIC_ACQUIRE),
 					 (uint16_t)(f->drv.q[0].used_seen + 1));
 			usleep(50000);	/* an interrupt would be out by now */
 			assert_int_equal(fake_vmm_msi_count(f->vm,
@@ -407,7 +409,8 @@ static void test_blk_hostile(void **state)
 	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
 			 VIRTIO_BLK_S_OK);
 	/* avail idx 1000 ahead of a 64-entry ring */
-	*(uint16_t *)(f->ram + f->drv.q[0].avail + 2) += 1000;
+	__atomic_add_fetch((uint16_t *)(f->ram + f->drv.q[0].avail + 2), 1000,
+			   __ATOMIC_RELEASE);
 	fake_drv_kick(&f->drv, 0);
 	for (i = 0; i < 200; i++) {	/* the disk's I/O thread sees it */
 		st = (uint8_t)fake_drv_read(&f->drv, CC(device_status), 1);
