@@ -71,6 +71,7 @@ struct virtio_pci {
 	uint8_t isr;
 	uint8_t generation;
 	unsigned int nlogged;		/* guest-caused warnings so far */
+	uint32_t ioev_bar;		/* BAR 0 when ioeventfds were bound */
 	struct vp_queue q[VIRTIO_PCI_MAX_QUEUES];
 };
 
@@ -269,6 +270,8 @@ static void ioevents_assign(struct virtio_pci *vp)
 	uint32_t bar = pci_bar_addr(&vp->pci, 0);
 	unsigned int i;
 
+	vp->ioev_bar = bar;
+
 	for (i = 0; i < vp->ops->nqueues; i++) {
 		struct vp_queue *pq = &vp->q[i];
 		uint64_t gpa = (uint64_t)bar + VIRTIO_PCI_NOTIFY_OFF +
@@ -294,6 +297,19 @@ static void ioevents_deassign(struct virtio_pci *vp)
 		vmm_ioeventfd(vp->vm, pq->ioevent_gpa, 2, pq->efd, true);
 		pq->ioevent_gpa = 0;
 	}
+	vp->ioev_bar = 0;
+}
+
+/* Regs held. The guest moved BAR 0 after DRIVER_OK (its first notify at
+ * the new place reached us through the MMIO fallback): bind the
+ * ioeventfds there, and free the old addresses for whatever the guest
+ * puts at them. */
+static void ioevents_follow_bar(struct virtio_pci *vp)
+{
+	if (!vp->ioev_bar || pci_bar_addr(&vp->pci, 0) == vp->ioev_bar)
+		return;
+	ioevents_deassign(vp);
+	ioevents_assign(vp);
 }
 
 /* §4.1.4.3.2 / §2.4: back to the initial state. Work and regs held. */
@@ -528,9 +544,13 @@ static void bar_io(void *opaque, unsigned int bar, uint64_t off, bool write,
 	    off < VIRTIO_PCI_NOTIFY_OFF +
 			  VIRTIO_PCI_NOTIFY_MULT * vp->ops->nqueues) {
 		/* no ioeventfd for it (yet): same eventfd, same thread */
-		if (write)
-			kick(&vp->q[(off - VIRTIO_PCI_NOTIFY_OFF) /
-				    VIRTIO_PCI_NOTIFY_MULT]);
+		if (!write)
+			return;
+		kick(&vp->q[(off - VIRTIO_PCI_NOTIFY_OFF) /
+			    VIRTIO_PCI_NOTIFY_MULT]);
+		pthread_mutex_lock(&vp->regs);
+		ioevents_follow_bar(vp);
+		pthread_mutex_unlock(&vp->regs);
 		return;
 	}
 	if (off < VIRTIO_PCI_COMMON_LEN && write) {

@@ -154,6 +154,16 @@ unsigned int fake_vmm_nioeventfds(struct vmm *vm)
 	return vm->nioev;
 }
 
+bool fake_vmm_has_ioeventfd(struct vmm *vm, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nioev; i++)
+		if (vm->ioev[i].gpa == gpa)
+			return true;
+	return false;
+}
+
 unsigned int fake_vmm_msi_count(struct vmm *vm, uint32_t data)
 {
 	return __atomic_load_n(&vm->msi[data & 0xff], __ATOMIC_ACQUIRE);

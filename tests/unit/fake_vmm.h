@@ -35,6 +35,7 @@ uint64_t fake_mmio_read(struct vmm *vm, uint64_t gpa, unsigned int len);
 /* When false, vmm_ioeventfd fails (tests the MMIO fallback). */
 void fake_vmm_allow_ioeventfd(struct vmm *vm, bool allow);
 unsigned int fake_vmm_nioeventfds(struct vmm *vm);
+bool fake_vmm_has_ioeventfd(struct vmm *vm, uint64_t gpa);
 /* MSIs delivered with this data value so far (any thread). */
 unsigned int fake_vmm_msi_count(struct vmm *vm, uint32_t data);
 /* One round of the event loop (ioeventfd work runs here). */

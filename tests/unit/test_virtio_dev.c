@@ -491,6 +491,35 @@ static void test_msix_mask_and_fallback(void **state)
 	fx_free(f);
 }
 
+/* The guest moves BAR 0 after DRIVER_OK: the first notify at the new
+ * place comes through the MMIO handler, which moves the ioeventfds. */
+static void test_bar_moved(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct pci_dev *p = fake_vmm_dev(f->vm, 0);
+	uint64_t old, moved = 0xd0000000u, delta;
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	old = f->drv.notify;
+	assert_true(fake_vmm_has_ioeventfd(f->vm, old));
+	delta = moved - fake_vmm_bar(f->vm, 0);
+	pci_cfg_write(p, 0x10, 4, (uint32_t)moved);
+	assert_int_equal(fake_vmm_bar(f->vm, 0), moved);
+	f->drv.common += delta;
+	f->drv.notify += delta;
+	f->drv.isr += delta;
+	f->drv.device += delta;
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_false(fake_vmm_has_ioeventfd(f->vm, old));
+	assert_true(fake_vmm_has_ioeventfd(f->vm, f->drv.notify));
+	assert_int_equal(fake_vmm_nioeventfds(f->vm), 1);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	fx_free(f);
+}
+
 static void test_rng(void **state)
 {
 	struct fx *f = fx_new(false, VM_NET_NONE);
@@ -738,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_blk_ro),
 		cmocka_unit_test(test_blk_hostile),
 		cmocka_unit_test(test_msix_mask_and_fallback),
+		cmocka_unit_test(test_bar_moved),
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_net_slirp_dhcp),
 		cmocka_unit_test(test_net_slirp_hostfwd),
