@@ -47,8 +47,10 @@ tests_fuzz_libfuzzer_httppath_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_libfuzzer_httppath_LDADD = libhttp.a $(BASE_A)
 endif
 
-TESTS += tests/integration/http_serve.sh tests/integration/http_load.sh
-EXTRA_DIST += tests/integration/http_serve.sh tests/integration/http_load.sh
+TESTS += tests/integration/http_serve.sh tests/integration/http_load.sh \
+	tests/integration/http_daemon.sh
+EXTRA_DIST += tests/integration/http_serve.sh tests/integration/http_load.sh \
+	tests/integration/http_daemon.sh
 
 # http-api: REST API, install callbacks, metrics, and the JSON<->YAML bridge.
 libhttp_a_SOURCES += \
