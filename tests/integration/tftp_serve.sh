@@ -2,8 +2,10 @@
 # TFTP through provd serve: the daemon renders <state>/tftp and runs
 # tftp-hpa's in.tftpd on a loopback port; tftp-hpa's client and curl
 # (default and --tftp-blksize 1468) fetch pxelinux.0, a per-MAC config and a
-# kernel; a change through the CLI updates the served file at once; killing
-# in.tftpd gets it restarted.
+# kernel; the same daemon serves the rendered preseed over HTTP (the
+# README's "Everyday use" state); a change through the CLI updates the
+# served file at once; killing in.tftpd gets it restarted; without in.tftpd
+# the daemon names the package to install.
 . "$top_srcdir/tests/integration/lib.sh"
 
 [ -x /usr/sbin/in.tftpd ] || skip_all "in.tftpd not installed (tftpd-hpa)"
@@ -11,7 +13,7 @@ command -v tftp >/dev/null || skip_all "tftp client not installed (tftp-hpa)"
 NETBOOT=/usr/lib/debian-installer/images/12/amd64/text
 [ -d "$NETBOOT" ] || skip_all "debian-installer-12-netboot-amd64 is not installed"
 
-plan 15
+plan 21
 T=$(tmpdir)
 S=$T/state
 MAC=52:54:00:7f:00:01
@@ -47,6 +49,20 @@ ok "default menu boots locally after the timeout" grep -q 'ONTIMEOUT local' "$T/
 curl -sf -o /dev/null "tftp://127.0.0.1:$TP/../provd.yaml"
 ok "no way out of the TFTP root" [ $? -ne 0 ]
 
+# The installer that pxelinux config starts fetches its preseed over HTTP.
+url=$(sed -n 's/.*url=\([^ ]*\).*/\1/p' "$T/cfg" | head -n 1)
+curl -sf -o "$T/preseed" "$url"
+ok "the APPEND's preseed URL is served" test -s "$T/preseed"
+is "preseed over HTTP == provd render autoinstall --system pc1" "$(sha256sum < "$T/preseed")" \
+	"$("$PROVD" --state "$S" render autoinstall --system pc1 --base-url "http://127.0.0.1:$HP" | sha256sum)"
+ok "the preseed carries pc1's done callback" grep -q "/api/v1/status/pc1/done?token=" "$T/preseed"
+if command -v debconf-set-selections >/dev/null; then
+	ok "the served preseed passes debconf-set-selections --checkonly" \
+		debconf-set-selections --checkonly "$T/preseed"
+else
+	skip "debconf-set-selections not installed (debconf)"
+fi
+
 # A change through the CLI reaches the served file at once.
 cp "$S/systems/pc1.yaml" "$T/pc1.yaml"
 sed -i 's/^netboot: .*/netboot: false/' "$T/pc1.yaml"
@@ -67,4 +83,10 @@ curl -sf -o "$T/p2" "tftp://127.0.0.1:$TP/pxelinux.0"
 is "serving again after the restart" "$(sha256sum < "$T/p2")" "$(sha256sum < /usr/lib/PXELINUX/pxelinux.0)"
 kill "$DPID"; wait "$DPID"
 ok "in.tftpd stopped with the daemon" sh -c "! kill -0 $new 2>/dev/null"
+
+# No in.tftpd: the daemon refuses to start TFTP and says which package.
+PROVD_IN_TFTPD=$T/no-such-in.tftpd timeout 20 "$PROVD" --state "$S" serve --http "127.0.0.1:$HP" \
+	--tftp "127.0.0.1:$TP" 2>"$T/notftpd.log"
+ok "without in.tftpd: serve fails" [ $? -ne 0 ]
+ok "and names the package" grep -q "apt-get install tftpd-hpa" "$T/notftpd.log"
 done_testing
