@@ -18,9 +18,9 @@
  * caller must check everything itself, as before.
  *
  * What inotify cannot see: a template that is a symlink to a file outside
- * the watched folders, or a file edited through a hard link elsewhere.
- * render.c checks symlinked templates by stat on every render; hard links
- * are documented in docs/templates.md.
+ * the watched folders (render.c checks such templates by stat on every
+ * render), or a file written through a hard link that lives outside them
+ * (not supported: edit templates where provd looks for them).
  *
  * Thread-safe; a forked child starts with no watches (the parent's inotify
  * queue is not shared). */
