@@ -6,16 +6,28 @@
 # checked (VMRIG_VMM=qemu-microvm runs the same checks against QEMU, to
 # validate the test; QEMU has no reboot exit code, so the last check fails there).
 # The reboot run uses 2 vCPUs (SMP through the MADT and the in-kernel
-# LAPICs' INIT/SIPI), checked by its cpus marker.
+# LAPICs' INIT/SIPI), checked by its cpus marker. A kernel patched to
+# execute ud2 at its entry checks that a triple fault exits 11.
 . "$top_srcdir/tests/integration/lib.sh"
 rig=$top_srcdir/tests/vmrig/rig.sh
 why=$("$rig" check) || skip_all "$why"
 [ -x "${PROVD:-$top_builddir/provd/provd}" ] || skip_all "provd not built"
-plan 10
+plan 11
 d=$(tmpdir)
+# a kernel whose 64-bit entry is ud2: no IDT yet, so #UD -> #DF -> triple
+# fault, which must end the VM with status 11
+k=$("$rig" kernel)
+cp "$k" "$d/ud2-kernel"
+setup_sects=$(od -An -tu1 -j 497 -N 1 "$k" | tr -d ' ')
+[ "$setup_sects" = 0 ] && setup_sects=4
+printf '\x0f\x0b' | dd of="$d/ud2-kernel" bs=1 seek=$(( (setup_sects + 1) * 512 + 0x200 )) conv=notrunc 2>/dev/null
 "$rig" run --build "$top_builddir" --job "$d/job" --timeout 300 -- bash -c '
 	'"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/p
-	VMRIG_L2_CPUS=2 '"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/r "vmrig.quick vmrig.reboot"' >"$d/rig.log" 2>&1
+	VMRIG_L2_CPUS=2 '"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/r "vmrig.quick vmrig.reboot"
+	if [ "${VMRIG_VMM:-provd}" = provd ]; then
+		"$PROVD" vm run --kernel '"$d/ud2-kernel"' --memory 128 --console /mnt/crash-console --timeout 60 2>/mnt/crash-stderr
+		echo $? > /mnt/crash-status
+	fi' >"$d/rig.log" 2>&1
 rc=$?
 is "the rig ran" "$rc" 0
 p=$d/job/p
@@ -31,4 +43,6 @@ is "HTTP fetch from L1 through slirp" "$(marker 'http sha256' | awk '{print $4}'
 [ -n "$(marker 'hwrng ok')" ] && pass "guest reads /dev/hwrng" || fail "no hwrng"
 is "2 vCPUs: the guest sees both" "$(tr -d '\r' < "$d/job/r/console" 2>/dev/null | grep -a '^PROVD-MARKER cpus' | head -n 1 | awk '{print $3, $5}')" "2 0-1"
 is "poweroff exits 0, reboot exits 10" "$(cat "$p/status" 2>/dev/null) $(cat "$d/job/r/status" 2>/dev/null)" "0 10"
+is "a triple fault exits 11" "$(cat "$d/job/crash-status" 2>/dev/null)" 11
+[ "$(cat "$d/job/crash-status" 2>/dev/null)" = 11 ] || diag "$(cat "$d/job/crash-stderr" 2>/dev/null)"
 done_testing
