@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -263,6 +264,8 @@ int vcpus_create(struct vmm *vm, uint64_t entry, uint64_t zero_page)
 		v->vm = vm;
 		v->index = i;
 		v->run = MAP_FAILED;
+		if (log_get_level() >= PLOG_DEBUG)
+			v->port_count = calloc(65536, sizeof(uint32_t));
 		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
 		vm->ncpus = i + 1;
 		step = "KVM_CREATE_VCPU";
@@ -335,23 +338,37 @@ static void crash(struct vcpu *v)
 	vmm_request_exit(v->vm, VM_EXIT_CRASH);
 }
 
-/* Counts a port exit; a 4-entry table of the busiest ports (the entry
- * with the lowest count is replaced) is enough to name the hot device. */
+/* Exit statistics are for `--log-level debug` (which device makes the
+ * guest slow); per-port counters exist only then, one add per exit. */
 static void count_port(struct vcpu *v, uint16_t port)
 {
-	unsigned int i, low = 0;
-
 	v->n_pio++;
-	for (i = 0; i < 4; i++) {
-		if (v->top_port[i] == port && v->top_count[i]) {
-			v->top_count[i]++;
-			return;
-		}
-		if (v->top_count[i] < v->top_count[low])
-			low = i;
+	if (v->port_count)
+		v->port_count[port]++;
+}
+
+/* One debug line per vCPU when it ends: exit counts and the five busiest
+ * ports (the counters are consumed). */
+static void log_exits(const struct vcpu *v)
+{
+	char top[160] = "";
+	size_t len = 0;
+
+	for (int k = 0; v->port_count && k < 5 && len < sizeof(top); k++) {
+		unsigned int best = 0;
+
+		for (unsigned int p = 1; p < 65536; p++)
+			if (v->port_count[p] > v->port_count[best])
+				best = p;
+		if (v->port_count[best] == 0)
+			break;
+		len += (size_t)snprintf(top + len, sizeof(top) - len,
+					"%s0x%x: %u", k ? ", " : "", best,
+					v->port_count[best]);
+		v->port_count[best] = 0;
 	}
-	v->top_port[low] = port;
-	v->top_count[low] = 1;
+	log_debug("vm: vCPU %u exits to the VMM: %lu port (%s), %lu MMIO, "
+		  "%lu other", v->index, v->n_pio, top, v->n_mmio, v->n_other);
 }
 
 static void *vcpu_thread(void *arg)
@@ -456,15 +473,9 @@ void vcpus_join_free(struct vmm *vm)
 
 		if (v->started) {
 			pthread_join(v->thread, NULL);
-			log_debug("vm: vCPU %u exits to the VMM: %lu port "
-				  "(0x%x: %lu, 0x%x: %lu, 0x%x: %lu, 0x%x: %lu), "
-				  "%lu MMIO, %lu other", i, v->n_pio,
-				  v->top_port[0], v->top_count[0],
-				  v->top_port[1], v->top_count[1],
-				  v->top_port[2], v->top_count[2],
-				  v->top_port[3], v->top_count[3], v->n_mmio,
-				  v->n_other);
+			log_exits(v);
 		}
+		free(v->port_count);
 		if (v->run != MAP_FAILED)
 			munmap(v->run, (size_t)vm->run_size);
 		if (v->fd >= 0)

@@ -23,8 +23,7 @@ struct vcpu {
 	bool started;
 	/* exits to user space, by kind; read after the thread ended */
 	unsigned long n_pio, n_mmio, n_other;
-	uint16_t top_port[4];		/* the busiest ports, roughly */
-	unsigned long top_count[4];
+	uint32_t *port_count;		/* 65536 counters, debug level only */
 };
 
 #endif
