@@ -217,8 +217,11 @@ static void tmpl_put(struct centry *e)
 }
 
 /* The compiled template for name, with a reference (release with
- * tmpl_put). */
-static int tmpl_get(const char *state_dir, const char *name, struct diags *d, struct centry **out)
+ * tmpl_put). *cache_gen (when asked) is the tmplwatch generation under
+ * which the entry was found fresh, or 0 when inotify cannot vouch for it
+ * (no watching, a symlinked file): what a cached render may be keyed on. */
+static int tmpl_get(const char *state_dir, const char *name, struct diags *d, struct centry **out,
+		    uint64_t *cache_gen)
 {
 	char *key = NULL, *path = NULL, *text = NULL;
 	struct load_ctx lc = { .state_dir = state_dir };
@@ -251,6 +254,8 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 	pthread_mutex_unlock(&cache_lock);
 	if (e && gen && !e->stat_always && atomic_load(&e->fresh_gen) == gen) {
 		free(key);
+		if (cache_gen)
+			*cache_gen = gen;
 		*out = e;
 		return 0;
 	}
@@ -268,6 +273,8 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 			atomic_store(&e->fresh_gen, gen);
 			free(key);
 			free(path);
+			if (cache_gen)
+				*cache_gen = e->stat_always ? 0 : gen;
 			*out = e;
 			return 0;
 		}
@@ -324,6 +331,8 @@ static int tmpl_get(const char *state_dir, const char *name, struct diags *d, st
 	pthread_mutex_unlock(&cache_lock);
 	free(text);
 	free(path);
+	if (cache_gen)
+		*cache_gen = e->stat_always ? 0 : gen;
 	*out = e;
 	return 0;
 fail:
@@ -544,10 +553,10 @@ static int build_ctx(const struct snapshot *s, enum obj_kind kind, const char *n
 }
 
 static int do_render(const struct snapshot *s, const char *tname, struct rctx *c, struct buf *out,
-		     struct diags *d)
+		     struct diags *d, uint64_t *cache_gen)
 {
 	struct centry *e = NULL;
-	int r = tmpl_get(snapshot_state_dir(s), tname, d, &e);
+	int r = tmpl_get(snapshot_state_dir(s), tname, d, &e, cache_gen);
 
 	if (r < 0)
 		return r;
@@ -570,7 +579,8 @@ static int rctx_init(struct rctx *c)
 }
 
 static int render_obj(const struct snapshot *s, enum obj_kind kind, const char *name,
-		      const char *base_url, const char *fixed_tmpl, struct buf *out, struct diags *d)
+		      const char *base_url, const char *fixed_tmpl, struct buf *out, struct diags *d,
+		      uint64_t *cache_gen)
 {
 	struct rctx c;
 	const struct resolved *res = NULL;
@@ -587,7 +597,7 @@ static int render_obj(const struct snapshot *s, enum obj_kind kind, const char *
 				  "%s '%s' has no autoinstall template", obj_kind_name(kind), name);
 			r = -ENODATA;
 		} else {
-			r = do_render(s, tname, &c, out, d);
+			r = do_render(s, tname, &c, out, d, cache_gen);
 		}
 	}
 	resolved_free(own);
@@ -595,16 +605,128 @@ static int render_obj(const struct snapshot *s, enum obj_kind kind, const char *
 	return r;
 }
 
+/* ------------------------------------------------------------------ */
+/* answer cache: the same inputs give the same bytes (render.h), and an
+ * answer's inputs are the snapshot (objects, provd.yaml, secret, mirror),
+ * the object, the base URL and the template files. So a rendered answer is
+ * kept per (snapshot, kind, name, base URL) while the tmplwatch generation
+ * it was rendered under is current. The cache holds one snapshot at a time,
+ * by reference (its address cannot be reused while it is cached); the
+ * first render from a newer one empties it. Direct-mapped: a slot holds
+ * the last answer whose key hashed there. */
+
+#define ANSWER_SLOTS 512
+#define ANSWER_BODY_MAX (64u << 10)	/* bigger answers are rendered each time */
+
+struct answer {
+	enum obj_kind kind;
+	char *name;
+	char *base_url;
+	uint64_t gen;
+	char *body;
+	size_t len;
+};
+
+static pthread_mutex_t answer_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *answer_snap;	/* whose answers the slots hold */
+static struct answer answers[ANSWER_SLOTS];
+
+static size_t answer_slot(enum obj_kind kind, const char *name, const char *base_url)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)kind;	/* FNV-1a */
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ '\n') * 1099511628211ull;
+	for (const char *p = base_url; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (size_t)(h % ANSWER_SLOTS);
+}
+
+static void answer_clear(struct answer *a)
+{
+	free(a->name);
+	free(a->base_url);
+	free(a->body);
+	*a = (struct answer){ 0 };
+}
+
+/* 1 and out filled when cached; 0 when not. */
+static int answer_lookup(const struct snapshot *s, enum obj_kind kind, const char *name,
+			 const char *base_url, uint64_t gen, struct buf *out, int *r)
+{
+	size_t i = answer_slot(kind, name, base_url);
+	const struct answer *a = &answers[i];
+	int hit = 0;
+
+	pthread_mutex_lock(&answer_lock);
+	if (answer_snap == s && a->body && a->kind == kind && a->gen == gen &&
+	    !strcmp(a->name, name) && !strcmp(a->base_url, base_url)) {
+		*r = buf_append(out, a->body, a->len);
+		hit = 1;
+	}
+	pthread_mutex_unlock(&answer_lock);
+	return hit;
+}
+
+static void answer_store(const struct snapshot *s, enum obj_kind kind, const char *name,
+			 const char *base_url, uint64_t gen, const char *body, size_t len)
+{
+	struct answer n = { .kind = kind, .gen = gen, .len = len };
+	struct snapshot *drop = NULL;
+	size_t i = answer_slot(kind, name, base_url);
+
+	if (len > ANSWER_BODY_MAX)
+		return;
+	n.name = strdup(name);
+	n.base_url = strdup(base_url);
+	n.body = malloc(len ? len : 1);
+	if (!n.name || !n.base_url || !n.body) {
+		answer_clear(&n);
+		return;
+	}
+	memcpy(n.body, body, len);
+	pthread_mutex_lock(&answer_lock);
+	if (answer_snap != s) {
+		/* A render from another snapshot: newer, normally (a request
+		 * that began before a reload may still finish on the older
+		 * one; it then just empties the cache once more). */
+		for (size_t k = 0; k < ANSWER_SLOTS; k++)
+			answer_clear(&answers[k]);
+		drop = answer_snap;
+		/* The refcount is the snapshot's own bookkeeping: taking a
+		 * reference does not change what the caller sees. */
+		answer_snap = snapshot_ref((struct snapshot *)s);
+	}
+	answer_clear(&answers[i]);
+	answers[i] = n;
+	pthread_mutex_unlock(&answer_lock);
+	snapshot_unref(drop);
+}
+
 int render_autoinstall(const struct snapshot *s, enum obj_kind kind, const char *name,
 		       const char *base_url, struct buf *out, struct diags *d)
 {
-	return render_obj(s, kind, name, base_url, NULL, out, d);
+	uint64_t gen = templates_gen(snapshot_state_dir(s)), used = 0;
+	size_t start = out->len;
+	int r;
+
+	if (out->max == 0 || out->max > TMPL_OUTPUT_MAX)
+		out->max = TMPL_OUTPUT_MAX;	/* as a render would */
+	if (gen && answer_lookup(s, kind, name, base_url, gen, out, &r))
+		return r;
+	r = render_obj(s, kind, name, base_url, NULL, out, d, &used);
+	/* used is the generation read before the template was checked: if a
+	 * template changed since, the next lookup's generation differs. */
+	if (r == 0 && used)
+		answer_store(s, kind, name, base_url, used, buf_str(out) + start, out->len - start);
+	return r;
 }
 
 int render_pxelinux_system(const struct snapshot *s, const char *system, const char *base_url,
 			   struct buf *out, struct diags *d)
 {
-	return render_obj(s, OBJ_SYSTEM, system, base_url, RENDER_TMPL_PXELINUX_SYSTEM, out, d);
+	return render_obj(s, OBJ_SYSTEM, system, base_url, RENDER_TMPL_PXELINUX_SYSTEM, out, d, NULL);
 }
 
 /* Context for menus: every profile with its boot entry. */
@@ -649,7 +771,7 @@ static int render_menu(const struct snapshot *s, const char *tname, const char *
 		return r;
 	r = build_menu_ctx(s, base_url, &c, d);
 	if (r == 0)
-		r = do_render(s, tname, &c, out, d);
+		r = do_render(s, tname, &c, out, d, NULL);
 	tval_arena_free(c.a);
 	return r;
 }
@@ -664,7 +786,7 @@ int render_ipxe(const struct snapshot *s, const char *system, const char *base_u
 		struct buf *out, struct diags *d)
 {
 	if (system)
-		return render_obj(s, OBJ_SYSTEM, system, base_url, RENDER_TMPL_IPXE, out, d);
+		return render_obj(s, OBJ_SYSTEM, system, base_url, RENDER_TMPL_IPXE, out, d, NULL);
 	return render_menu(s, RENDER_TMPL_IPXE, base_url, out, d);
 }
 
@@ -672,7 +794,7 @@ int render_grub(const struct snapshot *s, const char *system, const char *base_u
 		struct buf *out, struct diags *d)
 {
 	if (system)
-		return render_obj(s, OBJ_SYSTEM, system, base_url, RENDER_TMPL_GRUB, out, d);
+		return render_obj(s, OBJ_SYSTEM, system, base_url, RENDER_TMPL_GRUB, out, d, NULL);
 	return render_menu(s, RENDER_TMPL_GRUB, base_url, out, d);
 }
 
@@ -724,7 +846,7 @@ static int check_admin_dir(const char *state_dir, const char *top, const char *p
 					rc = -EINVAL;
 			} else if (S_ISREG(st.st_mode)) {
 				struct centry *e = NULL;
-				if (tmpl_get(state_dir, name, d, &e) < 0)
+				if (tmpl_get(state_dir, name, d, &e, NULL) < 0)
 					rc = -EINVAL;
 				else
 					tmpl_put(e);

@@ -411,6 +411,46 @@ static void test_watch_edits(void **state)
 	free(link);
 }
 
+/* Answers are cached per (snapshot, object, base URL) while the templates
+ * are unchanged: every input still shows at once. */
+static void test_answer_cache(void **state)
+{
+	struct diags d = { 0 };
+	struct buf b;
+	char *first;
+
+	put("templates/t/meta", "{{ meta.colour | default('none') }} {{ server.base_url }} "
+	    "{% if system is defined %}{{ system.name }}{% endif %}");
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/meta\n");
+	reload();
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	first = strdup(out);
+	assert_string_equal(first, "none " B " s-generic");
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, first);
+	/* another base URL */
+	buf_init(&b, 0);
+	assert_int_equal(render_autoinstall(snap, OBJ_SYSTEM, "s-generic", "http://198.51.100.1", &b, &d), 0);
+	assert_string_equal(buf_str(&b), "none http://198.51.100.1 s-generic");
+	buf_free(&b);
+	/* the profile's answer is another object */
+	assert_int_equal(render(render_autoinstall, OBJ_PROFILE, "p-generic", &d), 0);
+	assert_string_equal(out, "none " B " ");
+	/* an object change (new snapshot) */
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/meta\nmeta:\n  colour: blue\n");
+	reload();
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "blue " B " s-generic");
+	/* a template change under the same snapshot */
+	put_in_place("templates/t/meta", "changed {{ meta.colour }}");
+	assert_int_equal(auto_sys("s-generic", &d), 0);
+	assert_string_equal(out, "changed blue");
+	assert_int_equal(d.n, 0);
+	free(first);
+	put("profiles/p-generic.yaml", "distro: d-generic\nautoinstall: t/args\n");
+	reload();
+}
+
 /* A profile named like a menu's own label does not shadow it. */
 static void test_menu_labels(void **state)
 {
@@ -543,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_watch_edits),
+		cmocka_unit_test(test_answer_cache),
 		cmocka_unit_test(test_menu_labels),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_edit),
