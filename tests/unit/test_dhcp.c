@@ -196,6 +196,33 @@ static void test_no_rate_limit(void **state)
 	dhcp_server_free(s);
 }
 
+/* A flood of DISCOVERs from many MACs: bound leases stay as they are, the
+ * pool is handed out once, the rest is counted as ignored. */
+static void test_flood_many_macs(void **state)
+{
+	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
+	struct dhcp_stats st;
+	uint8_t b[600], m[6] = { 2, 0, 0, 0, 0, 0 };
+	struct dhcp_reply r;
+	uint32_t a1 = dora(s, M1, 1000);
+	int offers = 0;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		m[3] = (uint8_t)(i >> 16);
+		m[4] = (uint8_t)(i >> 8);
+		m[5] = (uint8_t)i;
+		size_t n = mkpkt(b, m, DHCPDISCOVER, 0, 0, -1, NULL);
+		offers += dhcp_server_handle(s, b, n, NULL, 1001, &r) == DHCPOFFER;
+	}
+	assert_int_equal(offers, 2);	/* the two free addresses of three */
+	assert_int_equal(dhcp_server_lease_of(s, M1, 1001), a1);
+	assert_int_equal(dora(s, M1, 1002), a1);
+	dhcp_server_stats(s, &st);
+	assert_true(st.received >= 20000);
+	assert_true(st.ignored >= 20000 - 2);
+	dhcp_server_free(s);
+}
+
 static void test_relay(void **state)
 {
 	struct dhcp_server *s = mkserver(DHCP_MODE_FULL);
@@ -331,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_dora_distinct_release),
 		cmocka_unit_test(test_lease_file),
 		cmocka_unit_test(test_no_rate_limit),
+		cmocka_unit_test(test_flood_many_macs),
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_pool_exhausted),
 		cmocka_unit_test(test_boot_files),
