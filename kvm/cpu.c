@@ -446,7 +446,8 @@ int vcpus_start(struct vmm *vm)
 				strerror(r));
 			return -r;
 		}
-		v->started = true;
+		/* release: a kicker that sees started also sees thread */
+		__atomic_store_n(&v->started, true, __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -459,7 +460,8 @@ void vcpus_kick(struct vmm *vm)
 		if (v->run != MAP_FAILED)
 			__atomic_store_n(&v->run->immediate_exit, 1,
 					 __ATOMIC_SEQ_CST);
-		if (v->started && !pthread_equal(v->thread, pthread_self()))
+		if (__atomic_load_n(&v->started, __ATOMIC_ACQUIRE) &&
+		    !pthread_equal(v->thread, pthread_self()))
 			pthread_kill(v->thread, KICK_SIGNAL);
 	}
 }
