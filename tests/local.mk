@@ -52,5 +52,5 @@ TESTS += tests/integration/vm_rig.sh
 EXTRA_DIST += tests/integration/vm_rig.sh tests/vmrig/rig.sh tests/vmrig/mkinitrd.sh \
 	tests/vmrig/l1-init tests/vmrig/guest-init tests/vmrig/l2-run.sh tests/vmrig/README.md \
 	bench/vm/run.sh tests/integration/vm_provd.sh
-# tests/integration/vm_provd.sh (provd vm run device checks in the rig) is not
-# in TESTS yet: provd's VMM did not boot a guest when it was written.
+# tests/integration/vm_provd.sh (provd vm run device checks in the rig) is in
+# TESTS through kvm/local.mk.

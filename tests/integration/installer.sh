@@ -12,7 +12,7 @@ for c in debootstrap busybox cpio mke2fs gpgv; do
 done
 ls /boot/vmlinuz-* >/dev/null 2>&1 || skip_all "no /boot/vmlinuz-* (linux-image-amd64)"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (chroot into the initrd)"
-plan 15
+plan 16
 T=$(tmpdir)
 "$top_srcdir/scripts/installer/mkinitrd" "$T/inst" >"$T/mk.log" 2>&1
 ok "mkinitrd builds vmlinuz and initrd.gz" [ -s "$T/inst/vmlinuz" ] && [ -s "$T/inst/initrd.gz" ]
@@ -32,6 +32,7 @@ ok "mke2fs runs from the initrd" inroot /usr/sbin/mke2fs -V
 ok "perl runs from the initrd (debootstrap needs it)" inroot /usr/bin/perl -e 'exit 0'
 ok "gpgv runs from the initrd" inroot /usr/bin/gpgv --version
 ok "blkid runs from the initrd" inroot /usr/sbin/blkid -V
+ok "chroot is coreutils' (busybox's would run its own dpkg applet)" sh -c "chroot '$T/root' /usr/sbin/chroot --version 2>/dev/null | grep -q coreutils"
 ok "busybox sh parses the init" inroot /bin/sh -n /init
 
 S=$T/state
