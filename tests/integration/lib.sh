@@ -64,3 +64,25 @@ netns_add() {
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"; }
 
 done_testing() { [ "$_tap_failed" -eq 0 ]; }
+
+# lab_bridge NS: in namespace NS, bridge br0 (192.0.2.1/24, the lab side
+# where provd listens) with an up TAP port tap0 for a QEMU NIC.
+lab_bridge() {
+	ip -n "$1" link add br0 type bridge &&
+	ip -n "$1" addr add 192.0.2.1/24 dev br0 &&
+	ip -n "$1" link set br0 up &&
+	ip -n "$1" tuntap add dev tap0 mode tap &&
+	ip -n "$1" link set tap0 master br0 up
+}
+
+# testos_distro STATE: distro "testos" (Debian's kernel + the busybox guest
+# initramfs of tests/guest) and the one-line answer template test/answer.txt
+# that hands the guest its done callback.
+testos_distro() {
+	local s=$1 kimg
+	mkdir -p "$s/files/testos" "$s/templates/test" &&
+	kimg=$("$top_srcdir/tests/guest/mkinitramfs.sh" "$s/files/testos/initrd.gz") &&
+	cp "$kimg" "$s/files/testos/vmlinuz" &&
+	printf 'PROVD_DONE={{ callback.done }}\n' > "$s/templates/test/answer.txt" &&
+	"$PROVD" --state "$s" distro add testos --kernel testos/vmlinuz --initrd testos/initrd.gz >/dev/null
+}

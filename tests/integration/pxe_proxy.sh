@@ -33,11 +33,7 @@ CMAC=52:54:00:e0:00:03
 netns_add "$NS" || bail "cannot create a network namespace"
 netns_add "$LAB"
 netns_add "$C1"
-ip -n "$NS" link add br0 type bridge
-ip -n "$NS" addr add 192.0.2.1/24 dev br0
-ip -n "$NS" link set br0 up
-ip -n "$NS" tuntap add dev tap0 mode tap
-ip -n "$NS" link set tap0 master br0 up
+lab_bridge "$NS" || bail "cannot set up the lab bridge"
 n=0
 for c in "$LAB" "$C1"; do
 	n=$((n + 1))
@@ -56,11 +52,7 @@ ip netns exec "$LAB" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=r
 on_exit "kill $!"
 
 "$PROVD" --state "$S" init >/dev/null 2>&1
-mkdir -p "$S/files/testos" "$S/templates/test"
-kimg=$("$top_srcdir/tests/guest/mkinitramfs.sh" "$S/files/testos/initrd.gz")
-cp "$kimg" "$S/files/testos/vmlinuz"
-printf 'PROVD_DONE={{ callback.done }}\n' > "$S/templates/test/answer.txt"
-"$PROVD" --state "$S" distro add testos --kernel testos/vmlinuz --initrd testos/initrd.gz >/dev/null
+testos_distro "$S" || bail "cannot build the test guest"
 "$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
 	--kernel-options "console=ttyS0 provd.poweroff" >/dev/null
 "$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once >/dev/null
