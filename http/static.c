@@ -248,6 +248,15 @@ static int open_boot_file(struct http_req *req, const char *sub, int *fd_out)
 	return 0;
 }
 
+int static_loader_handle(struct http_req *req, struct http_resp *resp, void *arg)
+{
+	struct http_req r = *req;
+
+	/* arg is the file name (no '/'); served like /boot/ from tftp/. */
+	r.rest = arg;
+	return static_boot_handle(&r, resp, (void *)"tftp");
+}
+
 int static_boot_handle(struct http_req *req, struct http_resp *resp, void *arg)
 {
 	char etag[80], lm[64], cr[96], cl[32];

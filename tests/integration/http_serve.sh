@@ -48,7 +48,7 @@ gen_changed() { [ "$(gen)" != "$1" ]; }
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 sha() { sha256sum | cut -d' ' -f1; }
 
-plan 65
+plan 67
 
 # --no-watch: reloads below must come from SIGHUP, not from inotify.
 ok "daemon starts and answers /healthz" start_daemon --no-watch
@@ -107,6 +107,14 @@ printf 'DEFAULT local\n' >"$S/tftp/pxelinux.cfg/01-52-54-00-aa-bb-01"
 printf 'set timeout=1\n' >"$S/tftp/grub/grub.cfg"
 is "/pxelinux.cfg/01-<mac> from the TFTP tree" "$(curl -s "$URL/pxelinux.cfg/01-52-54-00-aa-bb-01")" "DEFAULT local"
 is "/grub/grub.cfg from the TFTP tree" "$(curl -s "$URL/grub/grub.cfg")" "set timeout=1"
+# UEFI HTTP boot (DHCP arch 16) is sent to <base>/grubnetx64.efi.
+if [ -f "$S/tftp/grubnetx64.efi" ]; then
+	is "/grubnetx64.efi is the TFTP tree's loader" "$(curl -s "$URL/grubnetx64.efi" | sha256sum | cut -c1-64)" "$(sha256sum < "$S/tftp/grubnetx64.efi" | cut -c1-64)"
+else
+	printf 'grub-efi-image' > "$S/tftp/grubnetx64.efi"
+	is "/grubnetx64.efi is the TFTP tree's loader" "$(curl -s "$URL/grubnetx64.efi")" "grub-efi-image"
+fi
+is "/grubnetx64.efi/x: 404" "$(status "$URL/grubnetx64.efi/x")" "404"
 is "/pxelinux.cfg/ missing file: 404" "$(status "$URL/pxelinux.cfg/C0A80001")" "404"
 
 # --- traversal ------------------------------------------------------------
