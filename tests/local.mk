@@ -36,7 +36,7 @@ EXTRA_DIST += tests/integration/installer.sh scripts/installer/mkinitrd \
 EXTRA_PROGRAMS = bench/render/render_bench
 bench_render_render_bench_SOURCES = bench/render/render_bench.c
 bench_render_render_bench_LDADD = $(TFTP_A) $(CORE_A) $(BASE_A)
-EXTRA_DIST += bench/render/run.sh
+EXTRA_DIST += bench/render/run.sh bench/http/run.sh
 
 # DHCP with real clients in network namespaces (lead).
 TESTS += tests/integration/dhcp_full.sh
