@@ -89,10 +89,17 @@ GRUB
 in_target() { chroot "$T" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
 echo "grub-pc grub-pc/install_devices multiselect $DISK" | in_target debconf-set-selections
 
+# initramfs-tools and the packages that carry initramfs hooks (udev, kmod)
+# first: installed together with the kernel, their trigger rebuilds the
+# initramfs the kernel's postinst has just built (minutes under emulation)
+STEP="install initramfs-tools"
+say "$STEP"
+APT="apt-get -q -y -o Dpkg::Use-Pty=0 --no-install-recommends"
+in_target $APT install initramfs-tools
+
 STEP="install the kernel, GRUB and $PACKAGES"
 say "$STEP"
-in_target apt-get -q -y -o Dpkg::Use-Pty=0 --no-install-recommends install \
-	linux-image-amd64 grub-pc ifupdown- $PACKAGES
+in_target $APT install linux-image-amd64 grub-pc ifupdown- $PACKAGES
 
 STEP="boot loader on $DISK"
 say "$STEP"
@@ -117,6 +124,29 @@ STEP="late_command"
 say "$STEP"
 {{ meta.late_command }}
 {% endif %}
+
+STEP="first-boot identity"
+say "$STEP"
+# a golden image is cloned: every copy must get its own machine-id and SSH
+# host keys. An empty machine-id makes systemd generate one at first boot;
+# the host keys are removed here and made again before sshd first starts.
+: > "$T/etc/machine-id"
+rm -f "$T/var/lib/dbus/machine-id" "$T"/etc/ssh/ssh_host_*
+cat > "$T/etc/systemd/system/provd-ssh-hostkeys.service" <<'UNIT'
+[Unit]
+Description=Generate SSH host keys for this clone (provd golden image)
+ConditionFileIsExecutable=/usr/bin/ssh-keygen
+ConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key
+Before=ssh.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+in_target systemctl enable provd-ssh-hostkeys.service >/dev/null 2>&1
 
 STEP="finish"
 in_target apt-get -q clean

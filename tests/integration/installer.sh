@@ -12,7 +12,7 @@ for c in debootstrap busybox cpio mke2fs gpgv; do
 done
 ls /boot/vmlinuz-* >/dev/null 2>&1 || skip_all "no /boot/vmlinuz-* (linux-image-amd64)"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (chroot into the initrd)"
-plan 16
+plan 18
 T=$(tmpdir)
 "$top_srcdir/scripts/installer/mkinitrd" "$T/inst" >"$T/mk.log" 2>&1
 ok "mkinitrd builds vmlinuz and initrd.gz" [ -s "$T/inst/vmlinuz" ] && [ -s "$T/inst/initrd.gz" ]
@@ -53,6 +53,8 @@ ok "the rendered script parses under dash" sh -n "$T/pc1.sh"
 ok "the rendered script parses under busybox sh" busybox sh -n "$T/pc1.sh"
 ok "it calls start, failed and done with pc1's token" sh -c "grep -q 'status/pc1/start?token=' '$T/pc1.sh' && grep -q 'status/pc1/failed?token=' '$T/pc1.sh' && grep -q 'status/pc1/done?token=' '$T/pc1.sh'"
 ok "mirror and packages come from config and meta" sh -c "grep -qx \"MIRROR='http'://'mirror.example''/debian'\" '$T/pc1.sh' && grep -qx \"PACKAGES='openssh-server vim'\" '$T/pc1.sh'"
+ok "clones get their own machine-id and SSH host keys" sh -c "grep -q ': > \"\$T/etc/machine-id\"' '$T/pc1.sh' && grep -q 'ssh_host_\*' '$T/pc1.sh' && grep -q 'systemctl enable provd-ssh-hostkeys.service' '$T/pc1.sh'"
+ok "the kernel is installed after initramfs-tools (one initramfs build)" sh -c "grep -n 'install initramfs-tools\$' '$T/pc1.sh' | head -1 | cut -d: -f1 > '$T/a'; grep -n 'install linux-image-amd64' '$T/pc1.sh' | cut -d: -f1 > '$T/b'; [ -s '$T/a' ] && [ \$(cat '$T/a') -lt \$(cat '$T/b') ]"
 G=$top_srcdir/tests/data/golden/debootstrap-pc1.sh
 [ -n "${PROVD_REGEN_GOLDEN:-}" ] && cp "$T/pc1.sh" "$G"
 if cmp -s "$T/pc1.sh" "$G"; then pass "golden: debootstrap-pc1.sh"; else fail "golden: debootstrap-pc1.sh"; diff -u "$G" "$T/pc1.sh" | head -20 | sed 's/^/# /'; fi
