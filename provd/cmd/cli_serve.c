@@ -23,11 +23,12 @@ static void serve_usage(FILE *f)
 		"SIGHUP (or any change to the state's YAML) reloads; a broken state is\n"
 		"refused and the previous one keeps serving. SIGTERM/SIGINT stop after\n"
 		"in-flight transfers finish (at most --grace seconds, default 10).\n"
-		"--ra: IPv6 router advertisements on the DHCP interface (default: on in\n"
-		"full mode; they spare PXE firmware its wait for IPv6), announcing\n"
-		"--ra-prefix (e.g. 2001:db8::/64) for stateless autoconfiguration.\n"
-		"--dhcp-rate: requests answered per MAC per 10 s (default 30; 0: no\n"
-		"limit, for benchmarks and relays that funnel many clients).\n");
+		"--ra: IPv6 router advertisements on the DHCP interface (dhcp.ra;\n"
+		"default: on in full mode; they spare PXE firmware its wait for IPv6),\n"
+		"announcing --ra-prefix (dhcp.ra_prefix, e.g. 2001:db8::/64) for\n"
+		"stateless autoconfiguration.\n"
+		"--dhcp-rate: requests answered per MAC per 10 s (dhcp.rate; default 30;\n"
+		"0: no limit, for benchmarks and relays that funnel many clients).\n");
 }
 
 int cli_serve(struct cli *c, int argc, char **argv)

@@ -78,6 +78,8 @@ struct daemon {
 	struct dhcp_server *dhcp;	/* NULL when DHCP is off */
 	struct dhcp_sock *dhcp_sock;
 	struct ra_sock *ra;		/* IPv6 RAs on the DHCP interface; NULL: off */
+	bool ra_on;			/* decided in dhcp_prepare (flags over provd.yaml) */
+	char ra_prefix[64];		/* flag's or provd.yaml's; "": none */
 	char dhcp_iface[IFNAMSIZ];
 	uint32_t dhcp_ip;		/* the boot interface's address (network order) */
 };
@@ -635,30 +637,41 @@ static int dhcp_prepare(struct daemon *dm, const struct daemon_opts *o, const st
 		snprintf(dhcp_cfg.lease_file, sizeof(dhcp_cfg.lease_file), "%s/dhcp.leases", o->state_dir);
 	}
 	dhcp_cfg.unknown_ignore = cfg->unknown_mac == UNKNOWN_MAC_IGNORE;
-	if (o->dhcp_rate_set) {
-		dhcp_cfg.rate_per_mac = o->dhcp_rate;
-		dhcp_cfg.no_rate_limit = o->dhcp_rate == 0;
+	{
+		unsigned rate = o->dhcp_rate_set ? o->dhcp_rate : cfg->dhcp.rate;
+		dhcp_cfg.rate_per_mac = rate;
+		dhcp_cfg.no_rate_limit = rate == 0;
 	}
+	/* RAs: on by default in full mode, where we own the segment; in
+	 * proxy mode the lab's router is expected to send them. */
+	if (o->ra)
+		dm->ra_on = !strcmp(o->ra, "on");
+	else if (cfg->dhcp.ra != CONFIG_RA_DEFAULT)
+		dm->ra_on = cfg->dhcp.ra == CONFIG_RA_ON;
+	else
+		dm->ra_on = mode == DHCP_MODE_FULL;
+	/* A copy: provd.yaml's config may be replaced by a reload. */
+	if (o->ra_prefix || cfg->dhcp.ra_prefix)
+		snprintf(dm->ra_prefix, sizeof(dm->ra_prefix), "%s",
+			 o->ra_prefix ? o->ra_prefix : cfg->dhcp.ra_prefix);
 	snprintf(dm->dhcp_iface, sizeof(dm->dhcp_iface), "%s", iface);
 	dm->dhcp_ip = dhcp_cfg.server_ip;
 	return 0;
 }
 
-/* IPv6 RAs (dhcp/ra.h): on by default in full mode, where we own the
- * segment; in proxy mode the lab's router is expected to send them. A
- * failure only costs firmware its IPv6 wait, so it is a warning. */
+/* IPv6 RAs (dhcp/ra.h), as dhcp_prepare() decided. A failure only costs
+ * firmware its IPv6 wait, so it is a warning. */
 static int ra_begin(struct daemon *dm)
 {
-	const struct daemon_opts *o = dm->o;
+	const char *prefix = dm->ra_prefix[0] ? dm->ra_prefix : NULL;
 	struct ra_cfg rc = { 0 };
-	bool on = o->ra ? !strcmp(o->ra, "on") : dhcp_cfg.mode == DHCP_MODE_FULL;
 	int r;
 
-	if (!on)
+	if (!dm->ra_on)
 		return 0;
-	if (o->ra_prefix && ra_prefix_parse(o->ra_prefix, &rc) < 0) {
+	if (prefix && ra_prefix_parse(prefix, &rc) < 0) {
 		log_err("serve: --ra-prefix wants an IPv6 prefix such as 2001:db8::/64, not '%s'",
-			o->ra_prefix);
+			prefix);
 		return -EINVAL;
 	}
 	r = ra_start(dm->loop, dm->dhcp_iface, &rc, &dm->ra);
@@ -668,7 +681,7 @@ static int ra_begin(struct daemon *dm)
 		return 0;
 	}
 	log_info("serve: IPv6 router advertisements on %s%s%s", dm->dhcp_iface,
-		 o->ra_prefix ? ", prefix " : " (no prefix)", o->ra_prefix ? o->ra_prefix : "");
+		 prefix ? ", prefix " : " (no prefix)", prefix ? prefix : "");
 	return 0;
 }
 
@@ -692,7 +705,12 @@ static int dhcp_start(struct daemon *dm, struct snapshot *snap)
 			r == -EACCES ? " (needs root or CAP_NET_BIND_SERVICE)" : "");
 		return r;
 	}
-	log_info("serve: DHCP %s mode on %s", dhcp_mode_name(dhcp_cfg.mode), dm->dhcp_iface);
+	if (dhcp_cfg.no_rate_limit)
+		log_info("serve: DHCP %s mode on %s (no per-MAC rate limit)",
+			 dhcp_mode_name(dhcp_cfg.mode), dm->dhcp_iface);
+	else
+		log_info("serve: DHCP %s mode on %s (at most %u requests per MAC per 10 s)",
+			 dhcp_mode_name(dhcp_cfg.mode), dm->dhcp_iface, dhcp_cfg.rate_per_mac);
 	return ra_begin(dm);
 }
 

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ void config_free(struct config *c)
 		free(c->dhcp.dns[i]);
 	free(c->dhcp.dns);
 	free(c->dhcp.domain);
+	free(c->dhcp.ra_prefix);
 	config_mirror_clear(&c->mirror);
 	free(c->proxy);
 	free(c->user);
@@ -100,6 +102,27 @@ static const char *v_ipv4(const char *v, const char **hint)
 		return NULL;
 	*hint = "a dotted IPv4 address such as 192.0.2.1";
 	return "not an IPv4 address";
+}
+
+/* The same syntax dhcp/ra.c ra_prefix_parse() takes (dhcp/ is above us):
+ * ADDR/LEN, LEN 1-128; host bits are cleared when the RA is built. */
+static const char *v_ipv6_prefix(const char *v, const char **hint)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *slash = strchr(v, '/');
+	unsigned char bin[16];
+	uint64_t len;
+
+	*hint = "an IPv6 prefix such as 2001:db8::/64 (64 for SLAAC)";
+	if (!slash || slash == v || (size_t)(slash - v) >= sizeof(addr))
+		return "not an IPv6 prefix";
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = '\0';
+	if (inet_pton(AF_INET6, addr, bin) != 1)
+		return "not an IPv6 prefix";
+	if (parse_u64(slash + 1, 1, 128, &len) < 0)
+		return "prefix length is not 1-128";
+	return NULL;
 }
 
 static const char *v_word(const char *v, const char **hint)
@@ -175,6 +198,22 @@ static int bind_unknown_mac(struct ybind *b, const struct ynode *n, void *target
 		*(enum unknown_mac *)target = UNKNOWN_MAC_IGNORE;
 	else
 		ybind_error(b, n, "use menu or ignore", "unknown_mac: unknown value '%s'", s);
+	return 0;
+}
+
+static int bind_ra(struct ybind *b, const struct ynode *n, void *target)
+{
+	const char *s = ybind_scalar(b, n, "dhcp.ra");
+	bool on;
+
+	if (!s)
+		return 0;
+	if (parse_bool(s, &on) < 0) {
+		ybind_error(b, n, "use on (IPv6 router advertisements on the DHCP interface) or off",
+			    "dhcp.ra: expected on or off, got '%s'", s);
+		return 0;
+	}
+	*(enum config_ra *)target = on ? CONFIG_RA_ON : CONFIG_RA_OFF;
 	return 0;
 }
 
@@ -273,6 +312,9 @@ static const struct yfield dhcp_fields[] = {
 	{ .name = "router", .type = YF_STR, .off = DH(router), .pos_off = -1, .required = false, .valid = v_ipv4 },
 	{ .name = "dns", .type = YF_CUSTOM, .off = DH(dns), .pos_off = -1, .required = false, .custom = bind_dns },
 	{ .name = "domain", .type = YF_STR, .off = DH(domain), .pos_off = -1, .required = false, .valid = v_word },
+	{ .name = "rate", .type = YF_U32, .off = DH(rate), .pos_off = -1, .required = false, .valid = NULL, .min = 0, .max = 100000 },
+	{ .name = "ra", .type = YF_CUSTOM, .off = DH(ra), .pos_off = -1, .required = false, .custom = bind_ra },
+	{ .name = "ra_prefix", .type = YF_STR, .off = DH(ra_prefix), .pos_off = -1, .required = false, .valid = v_ipv6_prefix },
 };
 #define MI(f) (C(mirror) + offsetof(struct config_mirror, f))
 static const struct yfield mirror_fields[] = {
@@ -532,6 +574,7 @@ int config_parse(const char *state_dir, const char *file, const char *text, size
 	if (!c)
 		return -ENOMEM;
 	c->dhcp.lease_time = 3600;
+	c->dhcp.rate = 30;	/* DHCP_RATE_PER_MAC */
 	if (!(c->state_dir = strdup(state_dir ? state_dir : ".")) ||
 	    !(c->file = strdup(file ? file : "<defaults>"))) {
 		r = -ENOMEM;
@@ -664,6 +707,9 @@ char *config_default_yaml(void)
 		"  # interface: eth0\n"
 		"  # range: 192.0.2.100-192.0.2.200\n"
 		"  lease_time: 3600\n"
+		"  # rate: 30                         # requests per MAC per 10 s; 0: no limit\n"
+		"  # ra: on                           # IPv6 RAs; default on in full mode only\n"
+		"  # ra_prefix: 2001:db8::/64         # prefix announced for SLAAC\n"
 		"# mirror:                              # default: the host's apt sources\n"
 		"#   protocol: http\n"
 		"#   host: mirror.example.org\n"

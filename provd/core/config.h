@@ -37,6 +37,12 @@ enum unknown_mac {
 	UNKNOWN_MAC_IGNORE = 1,	/* unknown machines get no answer */
 };
 
+enum config_ra {
+	CONFIG_RA_DEFAULT = 0,	/* on in full mode, off in proxy mode */
+	CONFIG_RA_ON = 1,
+	CONFIG_RA_OFF = 2,
+};
+
 struct config_dhcp {
 	char *interface;	/* NULL: none configured */
 	enum dhcp_mode mode;
@@ -47,6 +53,10 @@ struct config_dhcp {
 	char **dns;		/* ndns dotted IPv4 addresses */
 	size_t ndns;
 	char *domain;		/* optional */
+	uint32_t rate;		/* requests answered per MAC per 10 s; default
+				 * 30 (dhcp/server.h DHCP_RATE_PER_MAC); 0: no limit */
+	enum config_ra ra;	/* IPv6 router advertisements */
+	char *ra_prefix;	/* "2001:db8::/64" announced for SLAAC; NULL: none */
 };
 
 struct config_mirror {

@@ -4,14 +4,16 @@
 # an address from the announced 2001:db8::/64 (SLAAC) and installs no
 # default route through provd (router lifetime 0); its router
 # solicitation on link-up is answered at once, not at the next periodic
-# RA; --ra off sends none; proxy mode sends none by default.
+# RA; --ra off sends none; proxy mode sends none by default; provd.yaml's
+# dhcp.ra, dhcp.ra_prefix and dhcp.rate take effect without flags, and
+# flags override them.
 . "$top_srcdir/tests/integration/lib.sh"
 
 need_root
 command -v ip >/dev/null || skip_all "iproute2 is not installed"
 [ -e /proc/net/if_inet6 ] || skip_all "no IPv6 in this kernel"
 
-plan 8
+plan 12
 T=$(tmpdir)
 S=$T/state
 id=$$
@@ -74,5 +76,27 @@ is "--ra off: no address" "$(global6)" ""
 stop
 serve "$T/s3" --dhcp-mode proxy --ra-prefix 2001:db8::/64
 ok "proxy mode: no RAs unless asked" sh -c "! grep -q 'router advertisements on' '$T/s3'"
+stop
+
+# The same from provd.yaml alone: proxy mode with ra on and a prefix of
+# its own, and a rate limit; no RA or rate flag on the command line.
+sed -i 's|^  mode: off.*|  mode: proxy\n  ra: on\n  ra_prefix: 2001:db8:5::/64\n  rate: 7|' "$S/provd.yaml"
+grep -q "ra_prefix: 2001:db8:5::/64" "$S/provd.yaml" || bail "could not edit provd.yaml"
+ip -n "$C1" link set eth0 down
+ip -n "$C1" -6 addr flush dev eth0 scope global
+serve "$T/s4"
+ok "provd.yaml dhcp.rate is applied" grep -q "DHCP proxy mode on br0 (at most 7 requests per MAC" "$T/s4"
+ip -n "$C1" link set eth0 up
+wait_for 80 sh -c "ip -n '$C1' -6 addr show dev eth0 scope global | grep -q 'inet6 2001:db8:5::'"
+is "provd.yaml dhcp.ra + ra_prefix: the client autoconfigured from 2001:db8:5::/64" \
+	"$(global6)" "2001:db8:5:0:5054:ff:fed6:1/64"
+stop
+ip -n "$C1" link set eth0 down
+ip -n "$C1" -6 addr flush dev eth0 scope global
+serve "$T/s5" --ra off --dhcp-rate 0
+ip -n "$C1" link set eth0 up
+sleep 4
+is "--ra off overrides dhcp.ra: on" "$(global6)" ""
+ok "--dhcp-rate 0 overrides dhcp.rate" grep -q "DHCP proxy mode on br0 (no per-MAC rate limit)" "$T/s5"
 stop
 done_testing

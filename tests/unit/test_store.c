@@ -634,6 +634,18 @@ static void test_config_parse(void **state)
 		"  dns: [192.0.2.53, 192.0.2.54]\n  lease_time: 600\n"
 		"mirror:\n  host: mirror.example.org\n  directory: /debian\n"
 		"unknown_mac: ignore\n";
+	const char *ra =
+		"dhcp:\n  rate: 0\n  ra: on\n  ra_prefix: 2001:db8:1::/64\n";
+	const char *bad_ra =
+		"dhcp:\n"
+		"  rate: -1\n"
+		"  ra: sometimes\n"
+		"  ra_prefix: 2001:db8::1\n"
+		"dhcp2:\n"
+		"  x: 1\n";
+	const char *bad_ra2 =
+		"dhcp:\n  rate: 100001\n  ra_prefix: 192.0.2.0/24\n  ra: [on]\n";
+	const char *bad_ra3 = "dhcp:\n  ra_prefix: 2001:db8::/129\n";
 	const char *bad =
 		"http:\n  listen: nowhere:99999\n"
 		"dhcp:\n  mode: half\n  range: 192.0.2.9-192.0.2.1\n"
@@ -653,7 +665,37 @@ static void test_config_parse(void **state)
 	assert_false(c->mirror.from_host);
 	assert_int_equal(c->unknown_mac, UNKNOWN_MAC_IGNORE);
 	assert_string_equal(c->secret_file, "/st/secret");
+	/* Defaults of the keys that are also serve flags. */
+	assert_int_equal(c->dhcp.rate, 30);
+	assert_int_equal(c->dhcp.ra, CONFIG_RA_DEFAULT);
+	assert_null(c->dhcp.ra_prefix);
 	config_free(c);
+
+	assert_int_equal(config_parse("/st", "provd.yaml", ra, strlen(ra), NULL, &d, &c), 0);
+	assert_int_equal(c->dhcp.rate, 0);
+	assert_int_equal(c->dhcp.ra, CONFIG_RA_ON);
+	assert_string_equal(c->dhcp.ra_prefix, "2001:db8:1::/64");
+	config_free(c);
+	assert_int_equal(config_parse("/st", "provd.yaml", "dhcp:\n  ra: false\n", 18, NULL, &d, &c), 0);
+	assert_int_equal(c->dhcp.ra, CONFIG_RA_OFF);
+	config_free(c);
+	assert_int_equal(d.n, 0);
+
+	assert_int_equal(config_parse("/st", "provd.yaml", bad_ra, strlen(bad_ra), NULL, &d, &c), -EINVAL);
+	assert_null(c);
+	assert_true(has_diag(&d, "provd.yaml", 2, 9, "rate"));
+	assert_true(has_diag(&d, "provd.yaml", 3, 7, "dhcp.ra: expected on or off, got 'sometimes'"));
+	assert_true(has_diag(&d, "provd.yaml", 4, 14, "not an IPv6 prefix"));
+	assert_true(has_diag(&d, "provd.yaml", 5, 1, "unknown key 'dhcp2'"));
+	diags_clear(&d);
+	assert_int_equal(config_parse("/st", "provd.yaml", bad_ra2, strlen(bad_ra2), NULL, &d, &c), -EINVAL);
+	assert_true(has_diag(&d, "provd.yaml", 2, 9, "rate"));
+	assert_true(has_diag(&d, "provd.yaml", 3, 14, "not an IPv6 prefix"));
+	assert_true(has_diag(&d, "provd.yaml", 4, 7, "dhcp.ra"));
+	diags_clear(&d);
+	assert_int_equal(config_parse("/st", "provd.yaml", bad_ra3, strlen(bad_ra3), NULL, &d, &c), -EINVAL);
+	assert_true(has_diag(&d, "provd.yaml", 2, 14, "prefix length is not 1-128"));
+	diags_clear(&d);
 
 	assert_int_equal(config_parse("/st", "provd.yaml", bad, strlen(bad), NULL, &d, &c), -EINVAL);
 	assert_null(c);
