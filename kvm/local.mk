@@ -3,7 +3,7 @@
 noinst_LIBRARIES += libkvm.a
 libkvm_a_SOURCES = \
 	kvm/vmconfig.h kvm/vmconfig.c \
-	kvm/vm.c kvm/vm.h kvm/cpu.c kvm/cpu.h kvm/bus.c kvm/bus.h \
+	kvm/vm.c kvm/vm.h kvm/cpu.c kvm/cpu.h kvm/bus.c kvm/bus.h kvm/irq.c \
 	kvm/platform.c kvm/acpi.c kvm/acpi.h \
 	kvm/hw/rtc.c kvm/hw/rtc.h \
 	kvm/mem.c kvm/mem.h \

@@ -154,6 +154,26 @@ void pci_cfg_write(struct pci_dev *d, unsigned int off, unsigned int len,
 	}
 }
 
+uint32_t pci_dev_cfg_read(struct pci_dev *d, unsigned int off,
+			  unsigned int len)
+{
+	if (!access_ok(off, len))
+		return 0xffffffffu;
+	return d->cfg_read_fn ? d->cfg_read_fn(d, off, len)
+			      : pci_cfg_read(d, off, len);
+}
+
+void pci_dev_cfg_write(struct pci_dev *d, unsigned int off, unsigned int len,
+		       uint32_t val)
+{
+	if (!access_ok(off, len))
+		return;
+	if (d->cfg_write_fn)
+		d->cfg_write_fn(d, off, len, val);
+	else
+		pci_cfg_write(d, off, len, val);
+}
+
 uint32_t pci_bar_addr(const struct pci_dev *d, unsigned int bar)
 {
 	uint32_t v;
@@ -246,9 +266,9 @@ void pci_conf1_io(struct pci_bus *b, uint16_t port, bool write,
 	if (d == NULL)
 		goto none;
 	if (write)
-		pci_cfg_write(d, reg, len, *val);
+		pci_dev_cfg_write(d, reg, len, *val);
 	else
-		*val = pci_cfg_read(d, reg, len);
+		*val = pci_dev_cfg_read(d, reg, len);
 	return;
 none:
 	if (!write)

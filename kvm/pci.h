@@ -28,6 +28,15 @@ struct pci_dev {
 	uint16_t msix_nvec;
 	struct pci_msix_entry msix[PCI_MSIX_MAX];
 	uint64_t msix_pending;		/* PBA bits */
+	/* Optional device handlers for config accesses as the bus delivers
+	 * them (pci_dev_cfg_read/write, conf1): a device that must see its
+	 * config space change (MSI-X enable and function mask, the virtio
+	 * PCI_CFG window) sets them after pci_dev_init and does the plain
+	 * pci_cfg_read/write itself. Only called for valid accesses. */
+	uint32_t (*cfg_read_fn)(struct pci_dev *d, unsigned int off,
+				unsigned int len);
+	void (*cfg_write_fn)(struct pci_dev *d, unsigned int off,
+			     unsigned int len, uint32_t val);
 };
 
 void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device,
@@ -50,6 +59,13 @@ uint32_t pci_cfg_read(const struct pci_dev *d, unsigned int off,
 		      unsigned int len);
 void pci_cfg_write(struct pci_dev *d, unsigned int off, unsigned int len,
 		   uint32_t val);
+
+/* The same, as the bus delivers them: through the device's handlers when
+ * it has them. */
+uint32_t pci_dev_cfg_read(struct pci_dev *d, unsigned int off,
+			  unsigned int len);
+void pci_dev_cfg_write(struct pci_dev *d, unsigned int off, unsigned int len,
+		       uint32_t val);
 
 uint32_t pci_bar_addr(const struct pci_dev *d, unsigned int bar);
 bool pci_msix_enabled(const struct pci_dev *d);

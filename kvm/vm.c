@@ -77,25 +77,6 @@ int vmm_mmio_move(struct vmm *vm, void *opaque, uint64_t old_gpa,
 	return bus_mmio_move(&vm->bus, opaque, old_gpa, new_gpa);
 }
 
-int vmm_irq_line(struct vmm *vm, unsigned int gsi, int level)
-{
-	struct kvm_irq_level l = { .irq = gsi, .level = level ? 1 : 0 };
-
-	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
-}
-
-int vmm_msi(struct vmm *vm, uint64_t addr, uint32_t data)
-{
-	struct kvm_msi m = {
-		.address_lo = (uint32_t)addr,
-		.address_hi = (uint32_t)(addr >> 32),
-		.data = data,
-	};
-
-	/* > 0 delivered, 0 blocked by the guest (masked): both fine */
-	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &m) < 0 ? -errno : 0;
-}
-
 int vmm_ioeventfd(struct vmm *vm, uint64_t gpa, unsigned int len, int fd,
 		  bool deassign)
 {
@@ -577,7 +558,7 @@ static int kvm_open(struct vmm *vm)
 		log_err("vm: KVM_CREATE_PIT2 failed: %s", strerror(errno));
 		return -errno;
 	}
-	return 0;
+	return irq_routes_init(vm);
 }
 
 static int check_config(const struct vm_config *c)
@@ -612,6 +593,7 @@ static void vm_free(struct vmm *vm)
 		close(vm->wake_fd);
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
+	irq_routes_free(vm);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

@@ -32,6 +32,7 @@
 struct vcpu;
 struct platform;
 struct defer;
+struct irq_routes;
 
 struct pci_slot {
 	struct pci_dev *dev;
@@ -71,6 +72,7 @@ struct vmm {
 	struct defer *defer_head, **defer_tail;
 
 	struct platform *plat;
+	struct irq_routes *irq;		/* irq.c: MSI routes and irqfds */
 };
 
 /* cpu.c */
@@ -79,6 +81,11 @@ int vcpus_start(struct vmm *vm);
 /* Interrupts KVM_RUN on every vCPU (after exit_code is set). */
 void vcpus_kick(struct vmm *vm);
 void vcpus_join_free(struct vmm *vm);
+
+/* irq.c: after KVM_CREATE_IRQCHIP (0, or -ENOMEM; without irqfd or GSI
+ * routing in this KVM, vmm_irqfd_msi says -ENOSYS); free with the VM. */
+int irq_routes_init(struct vmm *vm);
+void irq_routes_free(struct vmm *vm);
 
 /* vm.c: PCI config-space accesses through conf1 (0xcf8-0xcff). */
 void vm_pci_conf1(void *opaque, uint64_t off, bool write, uint8_t *data,

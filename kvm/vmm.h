@@ -53,6 +53,17 @@ const struct guest_mem *vmm_mem(struct vmm *vm);
 int vmm_irq_line(struct vmm *vm, unsigned int gsi, int level);
 /* Deliver one MSI (KVM_SIGNAL_MSI). Callable from any thread. */
 int vmm_msi(struct vmm *vm, uint64_t addr, uint32_t data);
+/*
+ * irqfd (KVM_SET_GSI_ROUTING + KVM_IRQFD): once vmm_irqfd_msi(vm, fd, addr,
+ * data) returned 0, writing 1 to the eventfd fd (any thread) interrupts the
+ * guest with that MSI, injected by KVM without an ioctl. Calling it again
+ * for the same fd changes the message; on failure fd is left unbound.
+ * vmm_irqfd_clear unbinds fd (writes to it then reach nobody). -ENOSYS when
+ * this KVM has no irqfd or GSI routing, -ENOSPC when the table is full: the
+ * device keeps using vmm_msi(). Thread-safe.
+ */
+int vmm_irqfd_msi(struct vmm *vm, int fd, uint64_t addr, uint32_t data);
+int vmm_irqfd_clear(struct vmm *vm, int fd);
 
 /*
  * ioeventfd: a guest write of len bytes to MMIO gpa signals fd (eventfd)

@@ -7,14 +7,19 @@
  * the driver sets DRIVER_OK (so the BAR address the guest chose is known);
  * a notify write that still reaches the MMIO handler signals the same
  * eventfd, so device work never runs on a vCPU thread. Interrupts: MSI-X
- * only (config vector and one per queue, §4.1.5.1.2), delivered with
- * vmm_msi(); a masked vector sets its PBA bit and fires on unmask. There is
- * no INTx pin: every kernel with virtio_pci has MSI-X.
+ * only (config vector and one per queue, §4.1.5.1.2). Each vector has an
+ * eventfd bound by the VMM to an MSI route (vmm_irqfd_msi) while MSI-X is
+ * enabled and the vector unmasked, so raising it is one write(2); the
+ * route follows the guest's table writes. Without irqfd, vmm_msi()
+ * (KVM_SIGNAL_MSI). Masking stays in this file either way: a masked
+ * vector's interrupt sets its PBA bit and is delivered on unmask (PCI 3.0
+ * §6.8.2.9). There is no INTx pin: every kernel with virtio_pci has MSI-X.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -55,6 +60,14 @@ struct vp_queue {
 	uint64_t ioevent_gpa;		/* 0 = no ioeventfd assigned */
 };
 
+/* An MSI-X vector's irqfd (regs lock). */
+struct vp_vec {
+	int fd;				/* eventfd, -1 if none */
+	bool routed;			/* fd is bound to (addr, data) */
+	uint64_t addr;
+	uint32_t data;
+};
+
 struct virtio_pci {
 	struct vmm *vm;
 	const struct virtio_dev_ops *ops;
@@ -72,6 +85,9 @@ struct virtio_pci {
 	uint8_t generation;
 	unsigned int nlogged;		/* guest-caused warnings so far */
 	uint32_t ioev_bar;		/* BAR 0 when ioeventfds were bound */
+	bool no_irqfd;			/* the VMM cannot route MSIs to fds */
+	uint8_t cfgcap;			/* the PCI_CFG capability's offset */
+	struct vp_vec vec[VIRTIO_PCI_MAX_QUEUES + 1];
 	struct vp_queue q[VIRTIO_PCI_MAX_QUEUES];
 };
 
@@ -103,8 +119,49 @@ static uint64_t get_le(const uint8_t *data, unsigned int len)
 static void msix_fire(struct virtio_pci *vp, unsigned int vec)
 {
 	const struct pci_msix_entry *e = &vp->pci.msix[vec];
+	uint64_t one = 1;
 
+	if (vp->vec[vec].routed &&
+	    write(vp->vec[vec].fd, &one, sizeof(one)) == sizeof(one))
+		return;
 	vmm_msi(vp->vm, ((uint64_t)e->addr_hi << 32) | e->addr_lo, e->data);
+}
+
+/*
+ * One MSI route per vector that can fire now: MSI-X enabled, neither the
+ * function nor the vector masked. A masked vector has no route (its
+ * interrupts go to the PBA here), a rewritten entry gets its new message.
+ * Called after anything that changes that: table writes, the MSI-X
+ * control word.
+ */
+static void msix_routes_sync(struct virtio_pci *vp)
+{
+	unsigned int v;
+
+	for (v = 0; v < vp->pci.msix_nvec; v++) {
+		const struct pci_msix_entry *e = &vp->pci.msix[v];
+		struct vp_vec *x = &vp->vec[v];
+		uint64_t addr = ((uint64_t)e->addr_hi << 32) | e->addr_lo;
+		int r;
+
+		if (x->fd < 0)
+			continue;
+		if (!pci_msix_enabled(&vp->pci) || pci_msix_masked(&vp->pci, v)) {
+			if (x->routed)
+				vmm_irqfd_clear(vp->vm, x->fd);
+			x->routed = false;
+			continue;
+		}
+		if (vp->no_irqfd ||
+		    (x->routed && x->addr == addr && x->data == e->data))
+			continue;
+		r = vmm_irqfd_msi(vp->vm, x->fd, addr, e->data);
+		x->routed = r == 0;
+		x->addr = addr;
+		x->data = e->data;
+		if (r == -ENOSYS)
+			vp->no_irqfd = true;	/* KVM_SIGNAL_MSI from now on */
+	}
 }
 
 /* Delivers pending vectors the driver has unmasked since. */
@@ -126,9 +183,6 @@ static void msix_flush(struct virtio_pci *vp)
 static void raise_vector(struct virtio_pci *vp, uint16_t vec, uint8_t isr)
 {
 	vp->isr |= isr;
-	/* the function mask is cleared by a config write we do not see:
-	 * anything still pending goes out with the next interrupt */
-	msix_flush(vp);
 	if (!pci_msix_enabled(&vp->pci) || vec == NO_VECTOR ||
 	    vec >= vp->pci.msix_nvec)
 		return;
@@ -586,12 +640,14 @@ static void bar_io(void *opaque, unsigned int bar, uint64_t off, bool write,
 		/* §6.8.2: table entries are accessed as dwords (or qwords) */
 		uint32_t t = (uint32_t)(off - VIRTIO_PCI_MSIX_OFF);
 
-		if (len == 4 && write)
+		if (len == 4 && write) {
 			pci_msix_table_write(&vp->pci, t, (uint32_t)v);
-		else if (len == 8 && write) {
+			msix_routes_sync(vp);
+		} else if (len == 8 && write) {
 			pci_msix_table_write(&vp->pci, t, (uint32_t)v);
 			pci_msix_table_write(&vp->pci, t + 4,
 					     (uint32_t)(v >> 32));
+			msix_routes_sync(vp);
 		} else if (len == 4 || len == 8) {
 			uint64_t r = pci_msix_table_read(&vp->pci, t);
 
@@ -610,6 +666,85 @@ static void bar_io(void *opaque, unsigned int bar, uint64_t off, bool write,
 		memset(data, 0, len);
 	}
 	msix_flush(vp);
+	pthread_mutex_unlock(&vp->regs);
+}
+
+/* --- config space: MSI-X control and the PCI_CFG window ------------------ */
+
+#define VP_OF_PCI(d) \
+	((struct virtio_pci *)((char *)(d) - offsetof(struct virtio_pci, pci)))
+/* struct virtio_pci_cfg_cap fields, from the capability's start */
+#define WIN_BAR 4u
+#define WIN_OFFSET 8u
+#define WIN_LENGTH 12u
+#define WIN_DATA 16u
+#define WIN_END 20u
+
+/*
+ * §4.1.4.9: an access to pci_cfg_data is an access of cap.length bytes at
+ * cap.offset in BAR cap.bar, done here exactly as if it came through the
+ * BAR (bar_io takes the device locks). A window that does not name cap.length
+ * = 1, 2 or 4 bytes, aligned, inside BAR 0 (the only BAR), is ignored: the
+ * driver must not use it so (§4.1.4.9.2), and nothing may reach outside
+ * the BAR. Called with only the VMM's PCI lock held.
+ */
+static void window_access(struct virtio_pci *vp, bool write)
+{
+	uint8_t *cap = vp->pci.cfg + vp->cfgcap, data[8];
+	uint32_t off, len;
+
+	memcpy(&off, cap + WIN_OFFSET, 4);
+	memcpy(&len, cap + WIN_LENGTH, 4);
+	if (cap[WIN_BAR] != 0 || (len != 1 && len != 2 && len != 4) ||
+	    (off & (len - 1)) || off >= VIRTIO_PCI_BAR_SIZE ||
+	    len > VIRTIO_PCI_BAR_SIZE - off)
+		return;
+	memset(data, 0xff, sizeof(data));	/* as an MMIO read starts */
+	if (write)
+		memcpy(data, cap + WIN_DATA, len);
+	bar_io(vp, 0, off, write, data, len);
+	if (!write)
+		memcpy(cap + WIN_DATA, data, len);
+}
+
+static uint32_t vp_cfg_read(struct pci_dev *d, unsigned int off,
+			    unsigned int len)
+{
+	struct virtio_pci *vp = VP_OF_PCI(d);
+
+	if (vp->cfgcap && off < vp->cfgcap + WIN_END &&
+	    off + len > vp->cfgcap + WIN_DATA)
+		window_access(vp, false);
+	return pci_cfg_read(d, off, len);
+}
+
+static void vp_cfg_write(struct pci_dev *d, unsigned int off,
+			 unsigned int len, uint32_t val)
+{
+	struct virtio_pci *vp = VP_OF_PCI(d);
+	unsigned int c = vp->cfgcap, m = d->msix_cap, i;
+
+	if (c && off >= c + WIN_BAR && off < c + WIN_END) {
+		/* cap.bar, cap.offset, cap.length and pci_cfg_data are
+		 * the driver's (accesses are aligned: one field each) */
+		for (i = 0; i < len; i++) {
+			unsigned int at = off + i - c;
+
+			if (at == WIN_BAR || at >= WIN_OFFSET)
+				d->cfg[off + i] = (uint8_t)(val >> (8 * i));
+		}
+		if (off >= c + WIN_DATA)
+			window_access(vp, true);
+		return;
+	}
+	pthread_mutex_lock(&vp->regs);
+	pci_cfg_write(d, off, len, val);
+	if (m && off < m + 4u && off + len > m + 2u) {
+		/* MSI-X enable or function mask changed: routes follow,
+		 * and what was pending goes out once unmasked (§6.8.2.9) */
+		msix_routes_sync(vp);
+		msix_flush(vp);
+	}
 	pthread_mutex_unlock(&vp->regs);
 }
 
@@ -636,6 +771,7 @@ static int add_caps(struct virtio_pci *vp)
 {
 	const struct virtio_dev_ops *o = vp->ops;
 	uint8_t mult[4], zero[4] = { 0 };
+	int r;
 
 	put32(mult, VIRTIO_PCI_NOTIFY_MULT);
 	if (add_vcap(&vp->pci, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON_OFF,
@@ -646,11 +782,14 @@ static int add_caps(struct virtio_pci *vp)
 		     NULL, 0) < 0 ||
 	    (o->cfg_size &&
 	     add_vcap(&vp->pci, VIRTIO_PCI_CAP_DEVICE_CFG,
-		      VIRTIO_PCI_DEVICE_OFF, o->cfg_size, NULL, 0) < 0) ||
-	    /* §4.1.4.8: present; its window fields are read-only here, so a
-	     * driver sees a zero-length window (Linux does not use it) */
-	    add_vcap(&vp->pci, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, zero, 4) < 0)
+		      VIRTIO_PCI_DEVICE_OFF, o->cfg_size, NULL, 0) < 0))
 		return -ENOSPC;
+	/* §4.1.4.9: the access window, for drivers (firmware) that cannot
+	 * map the BAR; vp_cfg_read/write make it work */
+	r = add_vcap(&vp->pci, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, zero, 4);
+	if (r < 0)
+		return -ENOSPC;
+	vp->cfgcap = (uint8_t)r;
 	return pci_dev_add_msix(&vp->pci, 1 + o->nqueues, 0,
 				VIRTIO_PCI_MSIX_OFF, VIRTIO_PCI_PBA_OFF);
 }
@@ -685,14 +824,25 @@ struct virtio_pci *virtio_pci_new(struct vmm *vm,
 		vp->q[i].index = i;
 		vp->q[i].efd = -1;
 	}
+	for (i = 0; i <= VIRTIO_PCI_MAX_QUEUES; i++)
+		vp->vec[i].fd = -1;
 	pci_dev_init(&vp->pci, PCI_VENDOR_REDHAT_QUMRANET,
 		     (uint16_t)(PCI_DEVICE_VIRTIO_MODERN + ops->type),
 		     (ops->class_code << 8) | 1,	/* revision 1 (§4.1.2) */
 		     PCI_VENDOR_REDHAT_QUMRANET, 0x1100);
 	vp->pci.bar_size[0] = VIRTIO_PCI_BAR_SIZE;
+	vp->pci.cfg_read_fn = vp_cfg_read;
+	vp->pci.cfg_write_fn = vp_cfg_write;
 	r = add_caps(vp);
 	if (r < 0)
 		goto fail;
+	for (i = 0; i < vp->pci.msix_nvec; i++) {
+		vp->vec[i].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vp->vec[i].fd < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
 	for (i = 0; i < ops->nqueues; i++) {
 		vp->q[i].efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (vp->q[i].efd < 0) {
@@ -729,6 +879,12 @@ void virtio_pci_free(struct virtio_pci *vp)
 	pthread_mutex_lock(&vp->regs);
 	if (vp->q[0].efd >= 0)
 		device_reset(vp);
+	for (i = 0; i <= VIRTIO_PCI_MAX_QUEUES; i++) {
+		if (vp->vec[i].routed)
+			vmm_irqfd_clear(vp->vm, vp->vec[i].fd);
+		if (vp->vec[i].fd >= 0)
+			close(vp->vec[i].fd);
+	}
 	pthread_mutex_unlock(&vp->regs);
 	pthread_mutex_unlock(&vp->work);
 	for (i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++) {

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "tests/unit/fake_vmm.h"
 
 #define FAKE_MAX_IOEV 32
+#define FAKE_MAX_IRQFD 32
 
 struct fake_dev {
 	struct pci_dev *dev;
@@ -28,6 +30,12 @@ struct fake_ioev {
 	int fd;
 };
 
+/* An eventfd bound to an MSI: what KVM_IRQFD + an MSI route do. */
+struct fake_irqfd {
+	int fd;
+	uint32_t data;
+};
+
 struct vmm {
 	struct guest_mem mem;
 	uint8_t *ram;
@@ -38,7 +46,14 @@ struct vmm {
 	struct fake_ioev ioev[FAKE_MAX_IOEV];
 	unsigned int nioev;
 	bool allow_ioev;
-	unsigned int msi[256];
+	unsigned int msi[256];		/* all MSIs, by data */
+	/* irqfds: writes are counted when the test looks (drained into
+	 * msi[] and irqfd_msi[]), or when the route changes or goes */
+	pthread_mutex_t irq_lock;
+	bool allow_irqfd;
+	struct fake_irqfd irqfd[FAKE_MAX_IRQFD];
+	unsigned int nirqfd;
+	unsigned int irqfd_msi[256];	/* the ones that came through irqfd */
 };
 
 struct vmm *fake_vmm_new(size_t ram_size, const struct vm_config *c)
@@ -51,6 +66,8 @@ struct vmm *fake_vmm_new(size_t ram_size, const struct vm_config *c)
 	vm->loop = loop_new();
 	vm->cfg = c;
 	vm->allow_ioev = true;
+	vm->allow_irqfd = true;
+	pthread_mutex_init(&vm->irq_lock, NULL);
 	if (vm->ram == NULL || vm->loop == NULL ||
 	    guest_mem_add(&vm->mem, FAKE_RAM_GPA, ram_size, vm->ram) < 0) {
 		fake_vmm_free(vm);
@@ -64,6 +81,7 @@ void fake_vmm_free(struct vmm *vm)
 	if (vm == NULL)
 		return;
 	loop_free(vm->loop);
+	pthread_mutex_destroy(&vm->irq_lock);
 	free(vm->ram);
 	free(vm);
 }
@@ -164,9 +182,71 @@ bool fake_vmm_has_ioeventfd(struct vmm *vm, uint64_t gpa)
 	return false;
 }
 
+/* irq_lock held: what KVM would have injected for irqfd i so far */
+static void irqfd_drain(struct vmm *vm, unsigned int i)
+{
+	uint64_t n;
+
+	if (read(vm->irqfd[i].fd, &n, sizeof(n)) != sizeof(n))
+		return;		/* nothing written (EAGAIN) */
+	__atomic_add_fetch(&vm->msi[vm->irqfd[i].data & 0xff], (unsigned int)n,
+			   __ATOMIC_RELEASE);
+	vm->irqfd_msi[vm->irqfd[i].data & 0xff] += (unsigned int)n;
+}
+
+static void irqfd_drain_all(struct vmm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nirqfd; i++)
+		irqfd_drain(vm, i);
+}
+
 unsigned int fake_vmm_msi_count(struct vmm *vm, uint32_t data)
 {
+	pthread_mutex_lock(&vm->irq_lock);
+	irqfd_drain_all(vm);
+	pthread_mutex_unlock(&vm->irq_lock);
 	return __atomic_load_n(&vm->msi[data & 0xff], __ATOMIC_ACQUIRE);
+}
+
+unsigned int fake_vmm_irqfd_msi_count(struct vmm *vm, uint32_t data)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&vm->irq_lock);
+	irqfd_drain_all(vm);
+	n = vm->irqfd_msi[data & 0xff];
+	pthread_mutex_unlock(&vm->irq_lock);
+	return n;
+}
+
+void fake_vmm_allow_irqfd(struct vmm *vm, bool allow)
+{
+	vm->allow_irqfd = allow;
+}
+
+unsigned int fake_vmm_nirqfds(struct vmm *vm)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&vm->irq_lock);
+	n = vm->nirqfd;
+	pthread_mutex_unlock(&vm->irq_lock);
+	return n;
+}
+
+bool fake_vmm_has_irqfd(struct vmm *vm, uint32_t data)
+{
+	unsigned int i;
+	bool found = false;
+
+	pthread_mutex_lock(&vm->irq_lock);
+	for (i = 0; i < vm->nirqfd; i++)
+		if (vm->irqfd[i].data == data)
+			found = true;
+	pthread_mutex_unlock(&vm->irq_lock);
+	return found;
 }
 
 int fake_vmm_run_once(struct vmm *vm, int timeout_ms)
@@ -213,6 +293,48 @@ int vmm_msi(struct vmm *vm, uint64_t addr, uint32_t data)
 	(void)addr;
 	__atomic_add_fetch(&vm->msi[data & 0xff], 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int vmm_irqfd_msi(struct vmm *vm, int fd, uint64_t addr, uint32_t data)
+{
+	unsigned int i;
+	int r = 0;
+
+	(void)addr;
+	pthread_mutex_lock(&vm->irq_lock);
+	for (i = 0; i < vm->nirqfd; i++)
+		if (vm->irqfd[i].fd == fd)
+			break;
+	if (i < vm->nirqfd) {
+		/* writes so far went out with the old message */
+		irqfd_drain(vm, i);
+		vm->irqfd[i].data = data;
+	} else if (!vm->allow_irqfd) {
+		r = -ENOSYS;
+	} else if (vm->nirqfd >= FAKE_MAX_IRQFD) {
+		r = -ENOSPC;
+	} else {
+		vm->irqfd[vm->nirqfd++] = (struct fake_irqfd){ fd, data };
+	}
+	pthread_mutex_unlock(&vm->irq_lock);
+	return r;
+}
+
+int vmm_irqfd_clear(struct vmm *vm, int fd)
+{
+	unsigned int i;
+	int r = -ENOENT;
+
+	pthread_mutex_lock(&vm->irq_lock);
+	for (i = 0; i < vm->nirqfd; i++)
+		if (vm->irqfd[i].fd == fd) {
+			irqfd_drain(vm, i);
+			vm->irqfd[i] = vm->irqfd[--vm->nirqfd];
+			r = 0;
+			break;
+		}
+	pthread_mutex_unlock(&vm->irq_lock);
+	return r;
 }
 
 int vmm_ioeventfd(struct vmm *vm, uint64_t gpa, unsigned int len, int fd,
@@ -315,7 +437,7 @@ int fake_drv_init(struct fake_drv *d, struct vmm *vm, unsigned int dev,
 	if (p == NULL)
 		return -ENODEV;
 	bar = pci_bar_addr(p, 0);
-	pci_cfg_write(p, 4, 2, 0x6);	/* memory space + bus master */
+	pci_dev_cfg_write(p, 4, 2, 0x6);	/* memory space + bus master */
 	for (cap = pci_cfg_read(p, 0x34, 1); cap; cap = pci_cfg_read(p, cap + 1, 1)) {
 		uint8_t id = (uint8_t)pci_cfg_read(p, cap, 1);
 		uint8_t type = (uint8_t)pci_cfg_read(p, cap + 3, 1);
@@ -340,7 +462,7 @@ int fake_drv_init(struct fake_drv *d, struct vmm *vm, unsigned int dev,
 	if (!d->common || !d->notify || !d->isr || !msix)
 		return -ENODEV;
 	/* MSI-X: enable, then program and unmask every vector */
-	pci_cfg_write(p, msix + 2, 2, 0x8000);
+	pci_dev_cfg_write(p, msix + 2, 2, 0x8000);
 	nvec = (pci_cfg_read(p, msix + 2, 2) & 0x7ff) + 1;
 	for (v = 0; v < nvec; v++) {
 		uint64_t e = bar + (cfg32(p, msix + 4) & ~7u) + 16 * v;

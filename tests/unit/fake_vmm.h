@@ -3,7 +3,8 @@
  * KVM, so the virtio devices can be driven through their BARs the way a
  * Linux driver does (tests/unit/test_virtio_*.c, tests/fuzz/fuzz_virtio_*).
  * PCI devices get BAR 0 at FAKE_BAR_BASE + slot * FAKE_BAR_STRIDE; MSIs are
- * counted per data value; ioeventfds are honoured by fake_mmio_write.
+ * counted per data value (irqfd writes too); ioeventfds are honoured by
+ * fake_mmio_write.
  */
 #ifndef PROVD_TESTS_FAKE_VMM_H
 #define PROVD_TESTS_FAKE_VMM_H
@@ -36,8 +37,16 @@ uint64_t fake_mmio_read(struct vmm *vm, uint64_t gpa, unsigned int len);
 void fake_vmm_allow_ioeventfd(struct vmm *vm, bool allow);
 unsigned int fake_vmm_nioeventfds(struct vmm *vm);
 bool fake_vmm_has_ioeventfd(struct vmm *vm, uint64_t gpa);
-/* MSIs delivered with this data value so far (any thread). */
+/* MSIs delivered with this data value so far (any thread), through
+ * vmm_msi or an irqfd. */
 unsigned int fake_vmm_msi_count(struct vmm *vm, uint32_t data);
+/* Only those that came through an irqfd. */
+unsigned int fake_vmm_irqfd_msi_count(struct vmm *vm, uint32_t data);
+/* When false, vmm_irqfd_msi fails with -ENOSYS (a KVM without irqfd). */
+void fake_vmm_allow_irqfd(struct vmm *vm, bool allow);
+/* eventfds bound to an MSI route now; whether one carries data. */
+unsigned int fake_vmm_nirqfds(struct vmm *vm);
+bool fake_vmm_has_irqfd(struct vmm *vm, uint32_t data);
 /* One round of the event loop (ioeventfd work runs here). */
 int fake_vmm_run_once(struct vmm *vm, int timeout_ms);
 

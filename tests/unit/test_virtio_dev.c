@@ -440,22 +440,32 @@ static void test_blk_hostile(void **state)
 	fx_free(f);
 }
 
-/* A masked vector sets its PBA bit and fires on unmask; notify without an
- * ioeventfd goes through the MMIO handler. */
+/* Without irqfd (a KVM lacking it): every MSI goes through vmm_msi. A
+ * masked vector sets its PBA bit and fires on unmask, also when the
+ * function mask is cleared; notify without an ioeventfd goes through the
+ * MMIO handler. */
 static void test_msix_mask_and_fallback(void **state)
 {
 	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct pci_dev *p = fake_vmm_dev(f->vm, 0);
 	uint64_t e1, pba;
 	unsigned int before;
 
 	(void)state;
 	fake_vmm_allow_ioeventfd(f->vm, false);
+	fake_vmm_allow_irqfd(f->vm, false);
 	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
 	assert_int_equal(fake_vmm_nioeventfds(f->vm), 0);
+	assert_int_equal(fake_vmm_nirqfds(f->vm), 0);
 	e1 = fake_vmm_bar(f->vm, 0) + VIRTIO_PCI_MSIX_OFF + 16;
 	pba = fake_vmm_bar(f->vm, 0) + VIRTIO_PCI_PBA_OFF;
-	fake_mmio_write(f->vm, e1 + 12, 1, 4);		/* mask vector 1 */
 	before = fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(wait_msi(f, FAKE_MSI_DATA(0, 1), before + 1),
+			 before + 1);
+	before++;
+	fake_mmio_write(f->vm, e1 + 12, 1, 4);		/* mask vector 1 */
 	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
 			 VIRTIO_BLK_S_OK);
 	assert_true(wait_pba(f, 2));
@@ -464,30 +474,186 @@ static void test_msix_mask_and_fallback(void **state)
 	assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
 			 before + 1);
 	assert_int_equal(fake_mmio_read(f->vm, pba, 4) & 2, 0);
-	/* function mask (config space, not seen by the device): pending,
-	 * then delivered with the next interrupt after it is cleared */
-	{
-		struct pci_dev *p = fake_vmm_dev(f->vm, 0);
-
-		before = fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1));
-		pci_cfg_write(p, p->msix_cap + 2u, 2, 0xc000);
-		assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true,
-					 NULL), VIRTIO_BLK_S_OK);
-		assert_true(wait_pba(f, 2));
-		assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
-				 before);
-		pci_cfg_write(p, p->msix_cap + 2u, 2, 0x8000);
-		f->ram[STATUS] = 0;
-		assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true,
-					 NULL), VIRTIO_BLK_S_OK);
-		assert_int_equal(wait_msi(f, FAKE_MSI_DATA(0, 1), before + 2),
-				 before + 2);
-	}
+	/* function mask (MSI-X control in config space): pending, then
+	 * delivered as soon as the driver clears it */
+	before = fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1));
+	pci_dev_cfg_write(p, p->msix_cap + 2u, 2, 0xc000);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_true(wait_pba(f, 2));
+	assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)), before);
+	pci_dev_cfg_write(p, p->msix_cap + 2u, 2, 0x8000);
+	assert_int_equal(fake_vmm_msi_count(f->vm, FAKE_MSI_DATA(0, 1)),
+			 before + 1);
+	assert_int_equal(fake_mmio_read(f->vm, pba, 4) & 2, 0);
+	assert_int_equal(fake_vmm_irqfd_msi_count(f->vm, FAKE_MSI_DATA(0, 1)), 0);
 	/* a vector beyond the table reads back as NO_VECTOR */
 	fake_drv_write(&f->drv, CC(queue_select), 0, 2);
 	fake_drv_write(&f->drv, CC(queue_msix_vector), 40, 2);
 	assert_int_equal(fake_drv_read(&f->drv, CC(queue_msix_vector), 2),
 			 VIRTIO_MSI_NO_VECTOR);
+	fx_free(f);
+}
+
+/* irqfd: one MSI route per enabled, unmasked vector; interrupts are
+ * eventfd writes; masking removes the route (the interrupt goes to the
+ * PBA), unmasking brings it back and delivers what was pending; a
+ * rewritten entry's route carries the new message; disabling MSI-X drops
+ * every route. */
+static void test_msix_irqfd(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct pci_dev *p = fake_vmm_dev(f->vm, 0);
+	uint32_t d1 = FAKE_MSI_DATA(0, 1), nd = 0x7e;
+	uint64_t e1;
+	unsigned int before;
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, ~0ull, 64, RINGS), 0);
+	/* blk: the config vector and queue 0's */
+	assert_int_equal(fake_vmm_nirqfds(f->vm), 2);
+	assert_true(fake_vmm_has_irqfd(f->vm, FAKE_MSI_DATA(0, 0)));
+	assert_true(fake_vmm_has_irqfd(f->vm, d1));
+	e1 = fake_vmm_bar(f->vm, 0) + VIRTIO_PCI_MSIX_OFF + 16;
+
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(wait_msi(f, d1, 1), 1);
+	assert_int_equal(fake_vmm_irqfd_msi_count(f->vm, d1), 1);
+
+	/* masked: no route, the interrupt is pending in the PBA */
+	fake_mmio_write(f->vm, e1 + 12, 1, 4);
+	assert_int_equal(fake_vmm_nirqfds(f->vm), 1);
+	assert_false(fake_vmm_has_irqfd(f->vm, d1));
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_true(wait_pba(f, 2));
+	assert_int_equal(fake_vmm_msi_count(f->vm, d1), 1);
+	/* unmasked: route back, the pending interrupt through it */
+	fake_mmio_write(f->vm, e1 + 12, 0, 4);
+	assert_true(fake_vmm_has_irqfd(f->vm, d1));
+	assert_int_equal(fake_vmm_irqfd_msi_count(f->vm, d1), 2);
+	assert_int_equal(fake_mmio_read(f->vm, fake_vmm_bar(f->vm, 0) +
+					VIRTIO_PCI_PBA_OFF, 4) & 2, 0);
+
+	/* the driver rewrites the message (as x86 Linux does on an affinity
+	 * change, unmasked): the route follows */
+	fake_mmio_write(f->vm, e1 + 8, nd, 4);
+	assert_true(fake_vmm_has_irqfd(f->vm, nd));
+	assert_false(fake_vmm_has_irqfd(f->vm, d1));
+	assert_int_equal(fake_vmm_nirqfds(f->vm), 2);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(wait_msi(f, nd, 1), 1);
+	assert_int_equal(fake_vmm_irqfd_msi_count(f->vm, nd), 1);
+	assert_int_equal(fake_vmm_msi_count(f->vm, d1), 2);
+
+	/* function mask: every route goes, pending until it is cleared */
+	pci_dev_cfg_write(p, p->msix_cap + 2u, 2, 0xc000);
+	assert_int_equal(fake_vmm_nirqfds(f->vm), 0);
+	assert_int_equal(blk_req(f, VIRTIO_BLK_T_IN, 0, 512, true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_true(wait_pba(f, 2));
+	before = fake_vmm_msi_count(f->vm, nd);
+	assert_int_equal(before, 1);
+	pci_dev_cfg_write(p, p->msix_cap + 2u, 2, 0x8000);
+	assert_int_equal(fake_vmm_nirqfds(f->vm), 2);
+	assert_int_equal(fake_vmm_irqfd_msi_count(f->vm, nd), 2);
+
+	/* MSI-X disabled: no routes at all */
+	pci_dev_cfg_write(p, p->msix_cap + 2u, 2, 0);
+	assert_int_equal(fake_vmm_nirqfds(f->vm), 0);
+	fx_free(f);
+}
+
+/* §4.1.4.9: the VIRTIO_PCI_CAP_PCI_CFG window reaches BAR 0 through
+ * config space, for reads and writes; windows the driver must not use
+ * (bad length, misaligned, another BAR, past the BAR's end) do nothing. */
+static unsigned int find_cfg_cap(struct pci_dev *p)
+{
+	unsigned int cap;
+
+	for (cap = pci_dev_cfg_read(p, 0x34, 1); cap;
+	     cap = pci_dev_cfg_read(p, cap + 1, 1))
+		if (pci_dev_cfg_read(p, cap, 1) == 0x09 &&
+		    pci_dev_cfg_read(p, cap + 3, 1) == VIRTIO_PCI_CAP_PCI_CFG)
+			return cap;
+	return 0;
+}
+
+static void win_set(struct pci_dev *p, unsigned int cap, uint8_t bar,
+		    uint32_t off, uint32_t len)
+{
+	pci_dev_cfg_write(p, cap + 4, 1, bar);
+	pci_dev_cfg_write(p, cap + 8, 4, off);
+	pci_dev_cfg_write(p, cap + 12, 4, len);
+}
+
+static void test_pci_cfg_window(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_NONE);
+	struct pci_dev *p = fake_vmm_dev(f->vm, 0);
+	uint64_t bar = fake_vmm_bar(f->vm, 0);
+	unsigned int cap = find_cfg_cap(p);
+	uint8_t st;
+
+	(void)state;
+	assert_true(cap >= 0x40);
+	assert_int_equal(pci_dev_cfg_read(p, cap + 2, 1), 20);	/* cap_len */
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 0, STD_FEATURES, 64,
+				       RINGS), 0);
+	st = (uint8_t)fake_drv_read(&f->drv, CC(device_status), 1);
+	assert_true(st & VIRTIO_CONFIG_S_DRIVER_OK);
+	/* the window fields are writable and read back */
+	win_set(p, cap, 0, CC(device_status), 1);
+	assert_int_equal(pci_dev_cfg_read(p, cap + 8, 4), CC(device_status));
+	assert_int_equal(pci_dev_cfg_read(p, cap + 12, 4), 1);
+	/* read: 1 byte of common config */
+	assert_int_equal(pci_dev_cfg_read(p, cap + 16, 1), st);
+	/* read 2 and 4 bytes: num_queues, device_feature (select 0) */
+	win_set(p, cap, 0, CC(num_queues), 2);
+	assert_int_equal(pci_dev_cfg_read(p, cap + 16, 2), 1);
+	fake_drv_write(&f->drv, CC(device_feature_select), 1, 4);
+	win_set(p, cap, 0, CC(device_feature), 4);
+	assert_int_equal(pci_dev_cfg_read(p, cap + 16, 4),
+			 fake_drv_read(&f->drv, CC(device_feature), 4));
+	assert_true(pci_dev_cfg_read(p, cap + 16, 4) & 1);	/* VERSION_1 */
+	/* device config (blk capacity, low dword) */
+	win_set(p, cap, 0, VIRTIO_PCI_DEVICE_OFF, 4);
+	assert_int_equal(pci_dev_cfg_read(p, cap + 16, 4), IMG_SECTORS);
+	/* write 2 bytes: the config vector; read back through the BAR */
+	win_set(p, cap, 0, CC(msix_config), 2);
+	pci_dev_cfg_write(p, cap + 16, 2, 1);
+	assert_int_equal(fake_drv_read(&f->drv, CC(msix_config), 2), 1);
+	/* write 4 bytes: mask MSI-X vector 1 in the table */
+	win_set(p, cap, 0, VIRTIO_PCI_MSIX_OFF + 16 + 12, 4);
+	pci_dev_cfg_write(p, cap + 16, 4, 1);
+	assert_int_equal(fake_mmio_read(f->vm, bar + VIRTIO_PCI_MSIX_OFF + 28,
+					4), 1);
+	assert_false(fake_vmm_has_irqfd(f->vm, FAKE_MSI_DATA(0, 1)));
+	/* accesses the driver must not make are ignored: the status write
+	 * of 0 (reset) does not happen */
+	win_set(p, cap, 0, CC(device_status), 3);		/* length 3 */
+	pci_dev_cfg_write(p, cap + 16, 1, 0);
+	win_set(p, cap, 1, CC(device_status), 1);		/* BAR 1 */
+	pci_dev_cfg_write(p, cap + 16, 1, 0);
+	win_set(p, cap, 0, CC(msix_config) + 1, 2);		/* misaligned */
+	pci_dev_cfg_write(p, cap + 16, 2, 0x5555);
+	win_set(p, cap, 0, VIRTIO_PCI_BAR_SIZE - 2, 4);		/* past end */
+	pci_dev_cfg_write(p, cap + 16, 4, 0);
+	win_set(p, cap, 0, 0xfffffffcu, 4);			/* wraps */
+	pci_dev_cfg_write(p, cap + 16, 4, 0);
+	assert_int_equal(fake_drv_read(&f->drv, CC(device_status), 1), st);
+	assert_int_equal(fake_drv_read(&f->drv, CC(msix_config), 2), 1);
+	/* a read through an ignored window leaves pci_cfg_data as it was */
+	assert_int_equal(pci_dev_cfg_read(p, cap + 16, 4), 0);
+	/* the status write of 0 through a good window resets the device */
+	win_set(p, cap, 0, CC(device_status), 1);
+	pci_dev_cfg_write(p, cap + 16, 1, 0);
+	assert_int_equal(fake_drv_read(&f->drv, CC(device_status), 1), 0);
+	/* the other capability bytes stay read-only */
+	pci_dev_cfg_write(p, cap + 3, 1, 0x77);
+	assert_int_equal(pci_dev_cfg_read(p, cap + 3, 1), VIRTIO_PCI_CAP_PCI_CFG);
 	fx_free(f);
 }
 
@@ -504,7 +670,7 @@ static void test_bar_moved(void **state)
 	old = f->drv.notify;
 	assert_true(fake_vmm_has_ioeventfd(f->vm, old));
 	delta = moved - fake_vmm_bar(f->vm, 0);
-	pci_cfg_write(p, 0x10, 4, (uint32_t)moved);
+	pci_dev_cfg_write(p, 0x10, 4, (uint32_t)moved);
 	assert_int_equal(fake_vmm_bar(f->vm, 0), moved);
 	f->drv.common += delta;
 	f->drv.notify += delta;
@@ -767,6 +933,8 @@ int main(void)
 		cmocka_unit_test(test_blk_ro),
 		cmocka_unit_test(test_blk_hostile),
 		cmocka_unit_test(test_msix_mask_and_fallback),
+		cmocka_unit_test(test_msix_irqfd),
+		cmocka_unit_test(test_pci_cfg_window),
 		cmocka_unit_test(test_bar_moved),
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_net_slirp_dhcp),
