@@ -21,6 +21,7 @@ KVM_A = libkvm.a $(BASE_A) $(SLIRP_LIBS) -lpthread
 # The device side (virtio transport and devices, net backends) keeps its own
 # fragment so the VM core and the devices can be worked on apart.
 include kvm/virtio/local.mk
+include kvm/fw/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_virtq

@@ -606,6 +606,12 @@ static void vm_free(struct vmm *vm)
 
 int vm_run(const struct vm_config *c)
 {
+	/* --pxe: the firmware (kvm/fw/netboot.c) fetches what to boot first */
+	return c->pxe ? vm_run_pxe(c) : vm_boot(c);
+}
+
+int vm_boot(const struct vm_config *c)
+{
 	struct vmm *vm;
 	void *devs = NULL;
 	bool devs_added = false;

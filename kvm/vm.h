@@ -97,4 +97,9 @@ void platform_free(struct platform *p);
 /* Flush buffered console output (event thread, and at exit). */
 void platform_console_flush(struct platform *p);
 
+/* vm_run() without the netboot step: c->kernel must be set. */
+int vm_boot(const struct vm_config *c);
+/* vm_run() with c->pxe: netboot (kvm/fw/netboot.c), then vm_boot(). */
+int vm_run_pxe(const struct vm_config *c);
+
 #endif

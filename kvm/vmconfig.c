@@ -144,7 +144,7 @@ int vm_config_parse_net(struct vm_config *c, char *arg, const char **why)
 	if (next)
 		*next++ = '\0';
 	if (strcmp(arg, "slirp") != 0) {
-		*why = "--net takes slirp[,hostfwd=...] or tap:NAME";
+		*why = "--net takes slirp[,hostfwd=...][,tftp=DIR][,bootfile=NAME] or tap:NAME";
 		return -EINVAL;
 	}
 	c->net = VM_NET_SLIRP;
@@ -154,8 +154,18 @@ int vm_config_parse_net(struct vm_config *c, char *arg, const char **why)
 		next = strchr(opt, ',');
 		if (next)
 			*next++ = '\0';
+		if (strncmp(opt, "tftp=", 5) == 0 && opt[5]) {
+			c->tftp_dir = opt + 5;
+			continue;
+		}
+		if (strncmp(opt, "bootfile=", 9) == 0 && opt[9] &&
+		    strlen(opt + 9) < 128) {
+			c->bootfile = opt + 9;
+			continue;
+		}
 		if (strncmp(opt, "hostfwd=", 8) != 0) {
-			*why = "--net slirp takes only hostfwd=... options";
+			*why = "--net slirp takes hostfwd=..., tftp=DIR and "
+			       "bootfile=NAME options";
 			return -EINVAL;
 		}
 		r = parse_hostfwd(c, opt + 8, why);
@@ -163,4 +173,29 @@ int vm_config_parse_net(struct vm_config *c, char *arg, const char **why)
 			return r;
 	}
 	return 0;
+}
+
+void vm_config_default_mac(const struct vm_config *c, uint8_t mac[6])
+{
+	/* FNV-1a over what identifies this VM, so the MAC (and the DHCP lease
+	 * it gets) is the same run after run */
+	const char *parts[3] = { c->kernel, c->ndisks ? c->disks[0].path : "",
+				 c->tap_name };
+	uint32_t h = 2166136261u;
+	unsigned int i;
+	const char *s;
+
+	if (c->mac_set) {
+		memcpy(mac, c->mac, 6);
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		for (s = parts[i]; s && *s; s++)
+			h = (h ^ (uint8_t)*s) * 16777619u;
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (uint8_t)(h >> 16);
+	mac[4] = (uint8_t)(h >> 8);
+	mac[5] = (uint8_t)h;
 }

@@ -59,6 +59,22 @@ struct vm_config {
 	bool mac_set;
 	const char *console;		/* NULL or "stdio" = stdio, else a file */
 	unsigned int timeout_s;		/* 0 = none */
+	bool pxe;			/* netboot first (kvm/fw): kernel etc. from DHCP+TFTP */
+	const char *tftp_dir;		/* slirp: serve this folder by TFTP (tftp=) */
+	const char *bootfile;		/* slirp: DHCP boot file name (bootfile=) */
+};
+
+/* What the netboot firmware found (vm_netboot()). */
+struct vm_netboot {
+	char address[16], server[16];	/* dotted quads: our lease, the TFTP server */
+	char bootfile[128];		/* from DHCP */
+	int proxy;			/* the boot file came from a proxyDHCP offer */
+	char config[512];		/* the pxelinux config file that was used */
+	char label[128];
+	int localboot;			/* the entry says LOCALBOOT */
+	char kernel[4096], initrd[4096];/* fetched into dir ("" = none) */
+	char append[4096];		/* the command line, IPAPPEND applied */
+	char kernel_tftp[512], initrd_tftp[512];	/* their TFTP names */
 };
 
 /* Defaults: 512 MiB, 1 vCPU, console on stdio, no devices. */
@@ -72,6 +88,10 @@ void vm_config_init(struct vm_config *c);
  *   net:  slirp[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-:GUESTPORT]...
  *         | tap:IFNAME
  */
+/* The NIC's MAC: c->mac when set, else a stable 52:54:00:xx:xx:xx hashed
+ * from the kernel path, the first disk and the TAP name. */
+void vm_config_default_mac(const struct vm_config *c, uint8_t mac[6]);
+
 int vm_config_parse_disk(struct vm_config *c, char *arg, const char **why);
 int vm_config_parse_net(struct vm_config *c, char *arg, const char **why);
 
@@ -82,5 +102,14 @@ int vm_config_parse_net(struct vm_config *c, char *arg, const char **why);
  * uses SIGUSR1 to interrupt vCPU threads.
  */
 int vm_run(const struct vm_config *c);
+
+/*
+ * The netboot firmware alone: on c's network (slirp or tap) with c's MAC,
+ * DHCP as a BIOS PXE client, then pxelinux's config lookup over TFTP
+ * (01-MAC, the address in hex shortened a digit at a time, default) and
+ * the chosen entry's kernel and initrd, written into dir. 0, or -errno
+ * with the reason logged.
+ */
+int vm_netboot(const struct vm_config *c, const char *dir, struct vm_netboot *out);
 
 #endif

@@ -326,6 +326,11 @@ struct net_backend *net_slirp_new(const struct vm_config *c, net_rx_fn *rx,
 	inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
 	inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
 	cfg.vhostname = "provd-vm";
+	/* slirp,tftp=DIR,bootfile=NAME: its own TFTP server and boot file, for
+	 * the netboot firmware (kvm/fw) and guests that PXE-boot; siaddr is
+	 * 10.0.2.2 already (libslirp leaks a tftp_server_name, so none) */
+	cfg.tftp_path = c->tftp_dir;
+	cfg.bootfile = c->bootfile;
 	s->slirp = slirp_new(&cfg, &slirp_cbs, s);
 	if (s->slirp == NULL) {
 		log_err("vm: slirp: cannot start user-mode networking");

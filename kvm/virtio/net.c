@@ -12,10 +12,13 @@
  * transport's work lock; a frame the backend produces while we transmit
  * (slirp answers ARP inside slirp_input) is delivered under the same lock.
  *
- * Receive: each frame takes one chain (no MRG_RXBUF); a frame that does not
- * fit the chain completes it with length 0 (the guest counts an error).
- * When the guest has no buffers, up to RX_PENDING frames wait here and
- * the TAP is not read until the guest adds buffers.
+ * Receive: without MRG_RXBUF each frame takes one chain; a frame that does
+ * not fit the chain completes it with length 0 (the guest counts an
+ * error). With MRG_RXBUF (§5.1.6.4) a frame fills as many chains as it
+ * needs, num_buffers in the header says how many, and all of them are
+ * published with one used idx store. When the guest has no buffers (or not
+ * enough for the frame), up to RX_PENDING frames wait here and the TAP is
+ * not read until the guest adds buffers.
  */
 #include "config.h"
 
@@ -65,6 +68,9 @@ struct virtio_net {
 	 * happen while a transmit chain is still being handled */
 	struct virtq_chain rx_chain;
 	struct virtq_chain tx_chain;
+	/* MRG_RXBUF: the chains one frame went into */
+	uint16_t mrg_head[NET_QUEUE_SIZE];
+	uint32_t mrg_len[NET_QUEUE_SIZE];
 	struct iovec iov[VIRTQ_MAX_SEGS];
 	struct pollfd pfd[NET_POLL_MAX];
 	uint64_t tx_dropped, rx_dropped;
@@ -82,51 +88,160 @@ static void unlock(struct virtio_net *n)
 	virtio_pci_work_unlock(n->vp);
 }
 
+/* A received frame as a byte stream: the 12-byte header, then iov after
+ * its first skip bytes (the backend's own header). */
+struct rx_src {
+	const struct iovec *iov;
+	int cnt, i;			/* i = -1: in the header */
+	const uint8_t *p;
+	size_t left, skip;
+};
+
+static void src_init(struct rx_src *s, const uint8_t *hdr,
+		     const struct iovec *iov, int cnt, size_t skip)
+{
+	*s = (struct rx_src){ .iov = iov, .cnt = cnt, .i = -1, .p = hdr,
+			      .left = NET_VNET_HDR_LEN, .skip = skip };
+}
+
+/* False once every byte was taken. */
+static bool src_more(struct rx_src *s)
+{
+	while (s->left == 0) {
+		if (++s->i >= s->cnt)
+			return false;
+		s->p = (const uint8_t *)s->iov[s->i].iov_base;
+		s->left = s->iov[s->i].iov_len;
+		if (s->skip) {
+			size_t k = s->left < s->skip ? s->left : s->skip;
+
+			s->p += k;
+			s->left -= k;
+			s->skip -= k;
+		}
+	}
+	return true;
+}
+
+/* Copies from s into the chain's writable segments until either is used
+ * up; returns the bytes written. */
+static uint32_t copy_chain(const struct virtq_chain *c, struct rx_src *s)
+{
+	unsigned int seg = c->nread;
+	uint32_t so = 0, total = 0;
+
+	while (src_more(s)) {
+		size_t n;
+
+		while (seg < c->nseg && so == c->seg[seg].len) {
+			seg++;
+			so = 0;
+		}
+		if (seg >= c->nseg)
+			break;
+		n = c->seg[seg].len - so;
+		if (n > s->left)
+			n = s->left;
+		memcpy(c->seg[seg].ptr + so, s->p, n);
+		so += (uint32_t)n;
+		s->p += n;
+		s->left -= n;
+		total += (uint32_t)n;
+	}
+	return total;
+}
+
 /* Copies hdr (12 bytes) then the bytes of iov after its first skip bytes
  * into the chain's writable segments; false if they do not fit. */
 static bool copy_in(const struct virtq_chain *c, const uint8_t *hdr,
 		    const struct iovec *iov, int cnt, size_t skip, uint32_t *len)
 {
-	unsigned int s = c->nread;
-	uint32_t so = 0, total = 0;
-	const uint8_t *src = hdr;
-	size_t left = NET_VNET_HDR_LEN;
-	int i = -1;
+	struct rx_src s;
 
-	for (;;) {
-		while (left == 0) {
-			if (++i >= cnt) {
-				*len = total;
-				return true;
-			}
-			src = (const uint8_t *)iov[i].iov_base;
-			left = iov[i].iov_len;
-			if (skip) {
-				size_t k = left < skip ? left : skip;
+	src_init(&s, hdr, iov, cnt, skip);
+	*len = copy_chain(c, &s);
+	return !src_more(&s);
+}
 
-				src += k;
-				left -= k;
-				skip -= k;
-			}
-		}
-		while (s < c->nseg && so == c->seg[s].len) {
-			s++;
-			so = 0;
-		}
-		if (s >= c->nseg)
-			return false;
-		{
-			size_t n = c->seg[s].len - so;
+/* The writable byte at offset off of chain c, or NULL. */
+static uint8_t *chain_wbyte(const struct virtq_chain *c, uint32_t off)
+{
+	unsigned int seg;
 
-			if (n > left)
-				n = left;
-			memcpy(c->seg[s].ptr + so, src, n);
-			so += (uint32_t)n;
-			src += n;
-			left -= n;
-			total += (uint32_t)n;
-		}
+	for (seg = c->nread; seg < c->nseg; seg++) {
+		if (off < c->seg[seg].len)
+			return c->seg[seg].ptr + off;
+		off -= c->seg[seg].len;
 	}
+	return NULL;
+}
+
+/*
+ * MRG_RXBUF (§5.1.6.4): the frame into as many chains as it needs. Chains
+ * taken for a frame that then finds the ring empty are given back (the
+ * frame waits for more buffers); a frame that does not fit even the whole
+ * ring, or meets a malformed chain half-way, completes every chain it took
+ * with length 0 (the guest counts errors). Returns like rx_one. Work lock
+ * held.
+ */
+static int rx_mrg(struct virtio_net *n, struct virtq *vq, const uint8_t *hdr,
+		  const struct iovec *iov, int cnt)
+{
+	const struct guest_mem *m = virtio_pci_mem(n->vp);
+	struct virtq_chain *c = &n->rx_chain;
+	uint8_t *nb_lo = NULL, *nb_hi = NULL;
+	struct rx_src s;
+	uint16_t k = 0, i;
+	bool bad = false;
+	int r;
+
+	src_init(&s, hdr, iov, cnt, NET_VNET_HDR_LEN);
+	do {
+		if (k == vq->size) {
+			bad = true;	/* bigger than all the driver's buffers */
+			break;
+		}
+		r = virtq_pop(vq, m, c);
+		if (r == 0) {
+			virtq_unpop(vq, k);
+			return 0;
+		}
+		if (r < 0 && k == 0) {
+			if (virtio_pci_pop_failed(n->vp, NET_RXQ, r, c))
+				return -1;
+			continue;	/* dropped with length 0: next chain */
+		}
+		if (r == -EBADMSG) {
+			n->mrg_head[k] = c->head;
+			n->mrg_len[k++] = 0;
+			bad = true;
+			break;
+		}
+		if (r < 0) {
+			virtio_pci_pop_failed(n->vp, NET_RXQ, r, c);
+			return -1;
+		}
+		if (k == 0) {
+			/* num_buffers (le16 at 10), known at the end */
+			nb_lo = chain_wbyte(c, 10);
+			nb_hi = chain_wbyte(c, 11);
+		}
+		n->mrg_head[k] = c->head;
+		n->mrg_len[k++] = copy_chain(c, &s);
+	} while (src_more(&s));
+	if (bad || nb_lo == NULL || nb_hi == NULL) {
+		n->rx_dropped++;
+		for (i = 0; i < k; i++)
+			n->mrg_len[i] = 0;
+	} else {
+		*nb_lo = (uint8_t)(k + 1);
+		*nb_hi = (uint8_t)(k >> 8);
+	}
+	for (i = 0; i < k; i++)
+		virtq_fill(vq, m, i, n->mrg_head[i], n->mrg_len[i]);
+	virtq_flush(vq, m, k);
+	n->rx_irq = true;
+	return 1;
 }
 
 /* One frame (12-byte header + frame in iov) into the next rx chain.
@@ -143,14 +258,8 @@ static int rx_one(struct virtio_net *n, const struct iovec *iov, int cnt)
 
 	if (vq == NULL)
 		return -1;
-	for (;;) {
-		r = virtq_pop(vq, m, &n->rx_chain);
-		if (r == 1)
-			break;
-		if (virtio_pci_pop_failed(n->vp, NET_RXQ, r, &n->rx_chain))
-			return r == 0 ? 0 : -1;
-	}
-	/* the backend's header, with num_buffers = 1 (§5.1.6.4) */
+	/* the backend's header; num_buffers = 1 unless MRG_RXBUF says
+	 * otherwise (§5.1.6.4) */
 	for (i = 0; i < cnt && have < sizeof(hdr); i++) {
 		size_t k = iov[i].iov_len < sizeof(hdr) - have ?
 				   iov[i].iov_len : sizeof(hdr) - have;
@@ -159,6 +268,20 @@ static int rx_one(struct virtio_net *n, const struct iovec *iov, int cnt)
 		have += k;
 	}
 	memcpy(hdr + 10, &one, 2);
+	if (virtio_pci_features(n->vp) & (1ull << VIRTIO_NET_F_MRG_RXBUF)) {
+		if (have < sizeof(hdr)) {
+			n->rx_dropped++;
+			return 1;	/* no header: not a frame */
+		}
+		return rx_mrg(n, vq, hdr, iov, cnt);
+	}
+	for (;;) {
+		r = virtq_pop(vq, m, &n->rx_chain);
+		if (r == 1)
+			break;
+		if (virtio_pci_pop_failed(n->vp, NET_RXQ, r, &n->rx_chain))
+			return r == 0 ? 0 : -1;
+	}
 	if (have < sizeof(hdr) || !copy_in(&n->rx_chain, hdr, iov, cnt,
 					   sizeof(hdr), &len)) {
 		n->rx_dropped++;
@@ -391,27 +514,6 @@ static void net_reset(void *opaque)
 		n->be->ops->set_features(n->be, 0);
 }
 
-static void default_mac(const struct vm_config *c, uint8_t mac[6])
-{
-	/* FNV-1a over what identifies this VM, so the MAC (and the DHCP lease
-	 * it gets) is the same run after run */
-	const char *parts[3] = { c->kernel, c->ndisks ? c->disks[0].path : "",
-				 c->tap_name };
-	uint32_t h = 2166136261u;
-	unsigned int i;
-	const char *s;
-
-	for (i = 0; i < 3; i++)
-		for (s = parts[i]; s && *s; s++)
-			h = (h ^ (uint8_t)*s) * 16777619u;
-	mac[0] = 0x52;
-	mac[1] = 0x54;
-	mac[2] = 0x00;
-	mac[3] = (uint8_t)(h >> 16);
-	mac[4] = (uint8_t)(h >> 8);
-	mac[5] = (uint8_t)h;
-}
-
 struct virtio_net *virtio_net_add(struct vmm *vm, const struct vm_config *c)
 {
 	struct virtio_net *n;
@@ -441,7 +543,7 @@ struct virtio_net *virtio_net_add(struct vmm *vm, const struct vm_config *c)
 	if (c->mac_set)
 		memcpy(n->cfg, c->mac, 6);
 	else
-		default_mac(c, n->cfg);
+		vm_config_default_mac(c, n->cfg);
 	memcpy(n->cfg + 6, &st, 2);
 	memcpy(n->cfg + 8, &pairs, 2);
 	n->ops = (struct virtio_dev_ops){
@@ -452,7 +554,8 @@ struct virtio_net *virtio_net_add(struct vmm *vm, const struct vm_config *c)
 		.queue_size = NET_QUEUE_SIZE,
 		.cfg_size = NET_CFG_SIZE,
 		.features = (1ull << VIRTIO_NET_F_MAC) |
-			    (1ull << VIRTIO_NET_F_STATUS) | n->be->features,
+			    (1ull << VIRTIO_NET_F_STATUS) |
+			    (1ull << VIRTIO_NET_F_MRG_RXBUF) | n->be->features,
 		.own_notify = true,
 		.cfg_read = net_cfg_read,
 		.features_ok = net_features_ok,

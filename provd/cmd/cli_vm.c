@@ -3,9 +3,13 @@
  * enum vm_exit), with one line on stderr saying the same. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kvm/probe.h"
 #include "kvm/vmconfig.h"
@@ -15,19 +19,28 @@
 static void vm_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: provd vm run --kernel K [--initrd I] [--append S] [--disk FILE[,ro]]...\n"
-		"                    [--net slirp[,hostfwd=tcp::H-:G]...|tap:NAME] [--mac M]\n"
+		"usage: provd vm run --kernel K [--initrd I] [--append S] | --pxe\n"
+		"                    [--disk FILE[,ro]]... [--mac M]\n"
+		"                    [--net slirp[,hostfwd=tcp::H-:G]...[,tftp=DIR][,bootfile=F]|tap:NAME]\n"
 		"                    [--memory MiB] [--vcpus N] [--console stdio|FILE]\n"
 		"                    [--timeout S]\n"
+		"       provd vm netboot --net ... [--mac M] [--dir DIR] [--json]\n"
 		"\n"
-		"Boot a Linux bzImage directly (no firmware) on provd's own KVM hypervisor.\n"
+		"Boot a Linux bzImage directly (no BIOS) on provd's own KVM hypervisor.\n"
 		"\n"
 		"  --kernel K        x86-64 bzImage (boot protocol 2.12+)\n"
+		"  --pxe             netboot instead of --kernel: the VMM is the PXE client\n"
+		"                    of the VM's NIC (DHCP as a BIOS PXE ROM, pxelinux.cfg\n"
+		"                    lookup over TFTP: 01-MAC, hex address, default), then\n"
+		"                    boots that entry's KERNEL, INITRD and APPEND; the VM\n"
+		"                    boots what a lab machine with its MAC would\n"
 		"  --initrd I        initramfs\n"
 		"  --append S        kernel command line (default: console=ttyS0)\n"
 		"  --disk FILE[,ro]  raw image as a virtio-blk disk (up to 8)\n"
 		"  --net slirp       user-mode network (guest 10.0.2.15, host 10.0.2.2),\n"
 		"                    hostfwd=[tcp|udp]:[ADDR]:HOSTPORT-:GUESTPORT forwards\n"
+		"                    tftp=DIR serves DIR by TFTP, bootfile=F names the DHCP\n"
+		"                    boot file (for --pxe without a PXE server)\n"
 		"  --net tap:NAME    attach to an existing TAP interface\n"
 		"  --mac M           the NIC's MAC (default: a stable 52:54:00:xx:xx:xx\n"
 		"                    hashed from the kernel path, first disk and TAP name)\n"
@@ -39,7 +52,12 @@ static void vm_usage(FILE *f)
 		"Exit status: 0 guest powered off, 1 setup error (no VM ran), 2 usage,\n"
 		"10 guest rebooted, 11 guest crashed (triple fault) or VMM error,\n"
 		"12 --timeout elapsed, 13 stopped by SIGINT/SIGTERM.\n"
-		"Needs a /dev/kvm with hardware virtualisation; see provd(1).\n");
+		"Needs a /dev/kvm with hardware virtualisation; see provd(1).\n"
+		"\n"
+		"`provd vm netboot` runs the --pxe firmware alone (no /dev/kvm needed) and\n"
+		"says what the VM would boot: address, boot file, pxelinux config, label,\n"
+		"kernel, initrd and command line; the files stay in --dir (default: a new\n"
+		"folder under $TMPDIR). Exit 0, or 1 with the reason.\n");
 }
 
 static const char *exit_line(int code)
@@ -71,7 +89,70 @@ static int usage_err(const char *opt, const char *val, const char *why)
 	return EXIT_USAGE;
 }
 
-static int vm_cmd_run(int argc, char **argv)
+/* `provd vm netboot`: the firmware alone, and what it found */
+static int vm_cmd_netboot(struct vm_config *c, const char *dir, bool json)
+{
+	struct vm_netboot *o = calloc(1, sizeof(*o));
+	char tmpl[4096];
+	const char *tmp = getenv("TMPDIR");
+	int r;
+
+	if (!o)
+		return EXIT_FAIL;
+	if (c->net == VM_NET_NONE) {
+		free(o);
+		return usage_err("--net", "", "netboot needs a network: --net slirp[,tftp=DIR,bootfile=F] or tap:NAME");
+	}
+	if (!dir) {
+		snprintf(tmpl, sizeof(tmpl), "%s/provd-netboot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(tmpl)) {
+			fprintf(stderr, "provd vm netboot: cannot create %s: %s\n", tmpl, strerror(errno));
+			free(o);
+			return EXIT_FAIL;
+		}
+		dir = tmpl;
+	}
+	vm_config_default_mac(c, c->mac);
+	c->mac_set = true;
+	r = vm_netboot(c, dir, o);
+	if (r < 0 && dir == tmpl)
+		rmdir(tmpl);
+	if (r < 0) {
+		fprintf(stderr, "provd vm netboot: failed: %s\n  hint: the lines above say at which step; "
+			"`provd events --mac MAC` shows what the server saw\n", strerror(-r));
+		free(o);
+		return EXIT_FAIL;
+	}
+	if (json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s}",
+				      "address", o->address, "server", o->server, "bootfile", o->bootfile,
+				      "proxy", o->proxy, "config", o->config, "label", o->label,
+				      "localboot", o->localboot, "kernel", o->kernel,
+				      "kernel_tftp", o->kernel_tftp, "initrd", o->initrd,
+				      "initrd_tftp", o->initrd_tftp, "append", o->append);
+
+		if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
+			json_decref(j);
+			free(o);
+			return EXIT_FAIL;
+		}
+		json_decref(j);
+		fputc('\n', stdout);
+	} else {
+		printf("address    %s\nserver     %s\nbootfile   %s%s\nconfig     %s\nlabel      %s\n",
+		       o->address, o->server, o->bootfile, o->proxy ? " (proxyDHCP)" : "", o->config, o->label);
+		if (o->localboot)
+			printf("boots      the local disk (LOCALBOOT)\n");
+		else
+			printf("kernel     %s (%s)\ninitrd     %s (%s)\nappend     %s\n", o->kernel,
+			       o->kernel_tftp, o->initrd[0] ? o->initrd : "-", o->initrd_tftp[0] ? o->initrd_tftp : "-",
+			       o->append);
+	}
+	free(o);
+	return EXIT_OK;
+}
+
+static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -84,10 +165,15 @@ static int vm_cmd_run(int argc, char **argv)
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "console", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "pxe", no_argument, NULL, 'P' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_config c;
+	const char *dir = NULL;
+	bool json = cl->json, netboot_only = strcmp(argv[0], "netboot") == 0;
 	const char *why = NULL;
 	double ips = 0;
 	uint64_t v;
@@ -147,6 +233,15 @@ static int vm_cmd_run(int argc, char **argv)
 						 "seconds, 1 to 31622400");
 			c.timeout_s = (unsigned int)v;
 			break;
+		case 'P':
+			c.pxe = true;
+			break;
+		case 'D':
+			dir = optarg;
+			break;
+		case 'J':
+			json = true;
+			break;
 		case 'h':
 			vm_usage(stdout);
 			return EXIT_OK;
@@ -157,8 +252,15 @@ static int vm_cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_err("argument", argv[optind], "unexpected");
-	if (c.kernel == NULL) {
-		fprintf(stderr, "provd vm run: --kernel is required\n  hint: provd vm run --help\n");
+	if (netboot_only)
+		return vm_cmd_netboot(&c, dir, json);
+	if ((dir || json) && !netboot_only)
+		return usage_err(dir ? "--dir" : "--json", dir ? dir : "", "only for `provd vm netboot`");
+	if (c.pxe && (c.kernel || c.initrd || c.append))
+		return usage_err("--pxe", "", "netboot chooses the kernel, initrd and command line; "
+				 "drop --kernel/--initrd/--append");
+	if (c.kernel == NULL && !c.pxe) {
+		fprintf(stderr, "provd vm run: --kernel (or --pxe) is required\n  hint: provd vm run --help\n");
 		return EXIT_USAGE;
 	}
 	if (kvm_probe("/dev/kvm", &ips, &why) < 0) {
@@ -178,14 +280,14 @@ static int vm_cmd_run(int argc, char **argv)
 
 int cli_vm(struct cli *c, int argc, char **argv)
 {
-	(void)c;
+	argc = cli_take_json(c, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		vm_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (strcmp(argv[1], "run") == 0)
-		return vm_cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "netboot") == 0)
+		return vm_cmd_run(c, argc - 1, argv + 1);
 	fprintf(stderr, "provd vm: unknown verb '%s'\n  hint: provd vm run --help\n",
 		argv[1]);
 	return EXIT_USAGE;
