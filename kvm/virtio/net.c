@@ -234,7 +234,7 @@ static int rx_mrg(struct virtio_net *n, struct virtq *vq, const uint8_t *hdr,
 		for (i = 0; i < k; i++)
 			n->mrg_len[i] = 0;
 	} else {
-		*nb_lo = (uint8_t)(k + 1);
+		*nb_lo = (uint8_t)k;
 		*nb_hi = (uint8_t)(k >> 8);
 	}
 	for (i = 0; i < k; i++)

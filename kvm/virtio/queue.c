@@ -141,6 +141,12 @@ int virtq_pop(struct virtq *vq, const struct guest_mem *m,
 	idxp = avail_field(vq, m, 1);
 	if (idxp == NULL)
 		return -EPROTO;
+	/* avail_event, stored by the last pop, must be visible before avail
+	 * idx is read: otherwise a driver adding a buffer right now could
+	 * read the old avail_event and skip its notify while we find the
+	 * ring empty and wait for one (the driver has the mirror fence) */
+	if (vq->event_idx)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	avail_idx = load16(idxp);
 	if (avail_idx == vq->last_avail)
 		return 0;
@@ -174,25 +180,52 @@ int virtq_pop(struct virtq *vq, const struct guest_mem *m,
 	return 1;
 }
 
-int virtq_push(struct virtq *vq, const struct guest_mem *m, uint16_t head,
-	       uint32_t len)
+int virtq_fill(struct virtq *vq, const struct guest_mem *m, uint16_t i,
+	       uint16_t head, uint32_t len)
 {
 	uint8_t *e;
-	uint16_t *idxp;
 	uint32_t id = head;
 
-	if (vq->size == 0 || head >= vq->size)
+	if (vq->size == 0 || head >= vq->size || i >= vq->size)
 		return -EINVAL;
 	e = guest_mem_ptr(m, vq->used_gpa + 4 +
-			  8ull * (vq->used_idx & (vq->size - 1)), 8);
-	idxp = guest_mem_ptr(m, vq->used_gpa + 2, 2);
-	if (e == NULL || idxp == NULL)
+			  8ull * ((uint16_t)(vq->used_idx + i) & (vq->size - 1)),
+			  8);
+	if (e == NULL)
 		return -EFAULT;
 	memcpy(e, &id, 4);
 	memcpy(e + 4, &len, 4);
-	vq->used_idx++;
-	__atomic_store_n(idxp, vq->used_idx, __ATOMIC_RELEASE);
 	return 0;
+}
+
+void virtq_flush(struct virtq *vq, const struct guest_mem *m, uint16_t n)
+{
+	uint16_t *idxp = guest_mem_ptr(m, vq->used_gpa + 2, 2);
+
+	if (idxp == NULL || n == 0)
+		return;
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
+	/* release: the entries are visible before the index that covers
+	 * them */
+	__atomic_store_n(idxp, vq->used_idx, __ATOMIC_RELEASE);
+}
+
+int virtq_push(struct virtq *vq, const struct guest_mem *m, uint16_t head,
+	       uint32_t len)
+{
+	int r = virtq_fill(vq, m, 0, head, len);
+
+	if (r < 0)
+		return r;
+	if (guest_mem_ptr(m, vq->used_gpa + 2, 2) == NULL)
+		return -EFAULT;
+	virtq_flush(vq, m, 1);
+	return 0;
+}
+
+void virtq_unpop(struct virtq *vq, uint16_t n)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
 }
 
 bool virtq_should_notify(struct virtq *vq, const struct guest_mem *m)

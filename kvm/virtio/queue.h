@@ -68,6 +68,21 @@ int virtq_pop(struct virtq *vq, const struct guest_mem *m,
 int virtq_push(struct virtq *vq, const struct guest_mem *m, uint16_t head,
 	       uint32_t len);
 
+/*
+ * Several chains returned at once (virtio-net MRG_RXBUF: the buffers of one
+ * frame must become visible together): virtq_fill writes the used entry
+ * i places after the last published one, virtq_flush then publishes n
+ * entries with one used idx store. -EFAULT/-EINVAL.
+ */
+int virtq_fill(struct virtq *vq, const struct guest_mem *m, uint16_t i,
+	       uint16_t head, uint32_t len);
+void virtq_flush(struct virtq *vq, const struct guest_mem *m, uint16_t n);
+
+/* Gives back the last n chains taken with virtq_pop (not pushed): they
+ * are popped again next time. avail_event keeps its high-water mark, so
+ * the driver's next addition is still notified. */
+void virtq_unpop(struct virtq *vq, uint16_t n);
+
 /* Whether the driver wants an interrupt for what was pushed since the last
  * call that returned true (used_event with EVENT_IDX, else the
  * VIRTQ_AVAIL_F_NO_INTERRUPT flag). */

@@ -771,8 +771,11 @@ static void test_net_slirp_dhcp(void **state)
 	/* devices: blk 0, net 1, rng 2 */
 	assert_int_equal(fake_vmm_ndevs(f->vm), 3);
 	assert_int_equal(pci_cfg_read(fake_vmm_dev(f->vm, 1), 2, 2), 0x1041);
-	assert_int_equal(fake_drv_init(&f->drv, f->vm, 1, ~0ull, 64, RINGS), 0);
+	/* one chain per frame here; test_net_mrg_rxbuf does the other */
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 1,
+				       ~F(VIRTIO_NET_F_MRG_RXBUF), 64, RINGS), 0);
 	assert_true(f->drv.features & F(VIRTIO_NET_F_MAC));
+	assert_false(f->drv.features & F(VIRTIO_NET_F_MRG_RXBUF));
 	/* slirp: no checksum offloads */
 	assert_false(f->drv.features & F(VIRTIO_NET_F_CSUM));
 	assert_false(f->drv.features & F(VIRTIO_NET_F_GUEST_CSUM));
@@ -818,6 +821,91 @@ static void test_net_slirp_dhcp(void **state)
 	assert_int_equal(bp[0], 2);				/* BOOTREPLY */
 	assert_memory_equal(bp + 16, "\x0a\x00\x02\x0f", 4);	/* 10.0.2.15 */
 	assert_memory_equal(bp + 240, "\x35\x01\x02", 3);	/* OFFER */
+	assert_true(wait_msi(f, FAKE_MSI_DATA(1, 1), 1) >= 1);
+	fx_free(f);
+}
+
+/* MRG_RXBUF (§5.1.6.4): slirp's OFFER spread over several 128-byte
+ * chains of two 64-byte descriptors each, num_buffers in the first
+ * chain's header; with too few buffers the frame waits (nothing is
+ * published) until the driver adds more. */
+#define MRG_SEG 64u
+#define MRG_CHAIN (2 * MRG_SEG)
+static uint64_t mrg_gpa(unsigned int chain, unsigned int seg)
+{
+	return DATA + 0x200ull * chain + 0x100ull * seg;
+}
+
+static void mrg_add(struct fx *f, unsigned int chain)
+{
+	struct fake_buf b[2] = {
+		{ mrg_gpa(chain, 0), MRG_SEG, true },
+		{ mrg_gpa(chain, 1), MRG_SEG, true },
+	};
+
+	assert_int_equal(fake_drv_add(&f->drv, 0, b, 2), (2 * chain) % 64);
+}
+
+static void test_net_mrg_rxbuf(void **state)
+{
+	struct fx *f = fx_new(false, VM_NET_SLIRP);
+	uint8_t mac[6], frame[4096], *bp;
+	struct fake_buf tx[2];
+	uint32_t id, len, total = 0, i, nb;
+	size_t flen;
+
+	(void)state;
+	assert_int_equal(fake_drv_init(&f->drv, f->vm, 1, ~0ull, 64, RINGS), 0);
+	assert_true(f->drv.features & F(VIRTIO_NET_F_MRG_RXBUF));
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)fake_mmio_read(f->vm, f->drv.device + i, 1);
+	/* two chains: 256 bytes, far less than a DHCP OFFER */
+	mrg_add(f, 0);
+	mrg_add(f, 1);
+	fake_drv_kick(&f->drv, 0);
+	memset(f->ram + HDR, 0, 12);
+	flen = dhcp_discover(f->ram + STATUS, mac);
+	tx[0] = (struct fake_buf){ HDR, 12, false };
+	tx[1] = (struct fake_buf){ STATUS, (uint32_t)flen, false };
+	fake_drv_add(&f->drv, 1, tx, 2);
+	fake_drv_kick(&f->drv, 1);
+	assert_int_equal(fake_drv_wait(&f->drv, 1, &id, &len, 3000), 0);
+	/* the OFFER is there but does not fit: nothing is published */
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 300), -ETIMEDOUT);
+	for (i = 2; i < 12; i++)
+		mrg_add(f, i);
+	fake_drv_kick(&f->drv, 0);
+	/* the first chain given back is taken first again */
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 3000), 0);
+	assert_int_equal(id, 0);
+	nb = f->ram[mrg_gpa(0, 0) + 10] | (uint32_t)f->ram[mrg_gpa(0, 0) + 11] << 8;
+	assert_true(nb >= 3 && nb <= 12);
+	for (i = 0;; i++) {
+		/* every chain but the last is full; reassemble */
+		assert_int_equal(id, 2 * i);
+		assert_true(len > 0 && len <= MRG_CHAIN);
+		assert_true(total + len <= sizeof(frame));
+		memcpy(frame + total, f->ram + mrg_gpa(i, 0),
+		       len < MRG_SEG ? len : MRG_SEG);
+		if (len > MRG_SEG)
+			memcpy(frame + total + MRG_SEG, f->ram + mrg_gpa(i, 1),
+			       len - MRG_SEG);
+		total += len;
+		if (i + 1 == nb)
+			break;
+		assert_int_equal(len, MRG_CHAIN);
+		assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 1000), 0);
+	}
+	assert_int_equal(nb, (total + MRG_CHAIN - 1) / MRG_CHAIN);
+	assert_true(total > 12 + 14 + 20 + 8 + 240);
+	assert_int_equal(frame[12 + 12], 0x08);
+	assert_int_equal(frame[12 + 14 + 9], 17);		/* UDP */
+	bp = frame + 12 + 14 + 20 + 8;
+	assert_int_equal(bp[0], 2);				/* BOOTREPLY */
+	assert_memory_equal(bp + 16, "\x0a\x00\x02\x0f", 4);	/* 10.0.2.15 */
+	assert_memory_equal(bp + 240, "\x35\x01\x02", 3);	/* OFFER */
+	/* nothing more was published than the frame's chains */
+	assert_int_equal(fake_drv_wait(&f->drv, 0, &id, &len, 200), -ETIMEDOUT);
 	assert_true(wait_msi(f, FAKE_MSI_DATA(1, 1), 1) >= 1);
 	fx_free(f);
 }
@@ -938,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(test_bar_moved),
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_net_slirp_dhcp),
+		cmocka_unit_test(test_net_mrg_rxbuf),
 		cmocka_unit_test(test_net_slirp_hostfwd),
 		cmocka_unit_test(test_net_reset_races),
 	};
