@@ -43,6 +43,8 @@ TESTS += tests/integration/pxe_pxelinux.sh
 EXTRA_DIST += tests/integration/pxe_pxelinux.sh
 TESTS += tests/integration/pxe_uefi.sh
 EXTRA_DIST += tests/integration/pxe_uefi.sh
+TESTS += tests/integration/pxe_uefi_proxy.sh
+EXTRA_DIST += tests/integration/pxe_uefi_proxy.sh
 
 # IPv6 router advertisements (dhcp/ra.c).
 if HAVE_CMOCKA

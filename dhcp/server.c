@@ -267,6 +267,7 @@ static void add_boot(struct dhcp_server *s, struct dhcp_builder *b, const struct
 	struct bootsel_in in = {
 		.arch = -1, .ipxe = is_ipxe(p), .loader = w->b.loader[0] ? w->b.loader : NULL,
 		.known = w->b.known, .unknown_ignore = s->cfg.unknown_ignore,
+		.proxy = s->cfg.mode == DHCP_MODE_PROXY, .ipxe_efi = s->cfg.ipxe_efi,
 	};
 	struct bootsel_out bo;
 	char ip[INET_ADDRSTRLEN];

@@ -31,6 +31,9 @@ static const char *const grub_images[] = {
 	"/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed",
 	"/usr/lib/grub/x86_64-efi/monolithic/grubnetx64.efi",
 };
+/* A symlink to /boot/ipxe.efi in Debian's package: resolved before it is
+ * linked, so the tree holds the file (in.tftpd chroots into the tree). */
+#define IPXE_EFI_SRC "/usr/lib/ipxe/ipxe.efi"
 
 void tftp_pxelinux_name(const char *mac, char out[21])
 {
@@ -214,6 +217,16 @@ static int put_loaders(const char *root, struct tftp_tree_stats *st, struct diag
 			return -ENOENT;
 		}
 		if ((r = put_link(root, bios_files[i], src, st)) < 0)
+			return r;
+	}
+	/* iPXE for UEFI is optional too (the DHCP server hands it out only
+	 * when it is in the tree); drop a stale one when the package left. */
+	{
+		char *src = realpath(IPXE_EFI_SRC, NULL);
+		r = src && access(src, R_OK) == 0 ? put_link(root, TFTP_IPXE_EFI, src, st)
+						  : remove_file(root, TFTP_IPXE_EFI, st);
+		free(src);
+		if (r < 0)
 			return r;
 	}
 	/* GRUB is optional: without it UEFI clients get no boot file, BIOS

@@ -6,6 +6,8 @@
  *   pxelinux.cfg/default                profile menu (render_pxelinux_default)
  *   pxelinux.cfg/01-aa-bb-cc-dd-ee-ff   one per system interface
  *   grubnetx64.efi                      Debian's signed GRUB netboot image
+ *   ipxe.efi                            Debian's iPXE for UEFI (package ipxe),
+ *                                       when installed: UEFI in proxy mode
  *   grub/grub.cfg                       dispatch on $net_default_mac, then menu
  *   grub/grub.cfg-aa:bb:cc:dd:ee:ff     one per system interface
  *   boot/<distro>/<file>                kernels and initrds, hard links into
@@ -39,6 +41,8 @@ struct tftp_tree_stats {
 
 /* Name of the GRUB netboot image in the tree (DHCP boot file for UEFI). */
 #define TFTP_GRUB_IMAGE "grubnetx64.efi"
+/* Name of iPXE's UEFI image in the tree (UEFI clients in proxy mode). */
+#define TFTP_IPXE_EFI "ipxe.efi"
 
 /* Full render of <state>/tftp from snap. base_url is what rendered boot
  * files point installers at. Errors (missing loader packages, template

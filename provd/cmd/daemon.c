@@ -692,6 +692,17 @@ static int dhcp_start(struct daemon *dm, struct snapshot *snap)
 	if (!dm->dhcp_ip)
 		return 0;
 	snprintf(dhcp_cfg.http_base, sizeof(dhcp_cfg.http_base), "%s", dm->base_url ? dm->base_url : "");
+	/* The tree was rendered just before: UEFI clients in proxy mode get
+	 * ipxe.efi only if it is there (package ipxe; read at start). */
+	{
+		char *p = path_join(dm->o->state_dir, "tftp/" TFTP_IPXE_EFI);
+		dhcp_cfg.ipxe_efi = p && fs_exists(p);
+		free(p);
+	}
+	if (dhcp_cfg.mode == DHCP_MODE_PROXY && !dhcp_cfg.ipxe_efi)
+		log_warn("serve: no %s in the TFTP tree (apt-get install ipxe): UEFI machines in "
+			 "proxy mode get GRUB, which finds its config only if the lab's DHCP "
+			 "server names this host as next-server", TFTP_IPXE_EFI);
 	r = dhcp_server_new(&dhcp_cfg, &dm->dhcp);
 	if (r < 0) {
 		log_err("serve: DHCP: bad configuration (range?)");

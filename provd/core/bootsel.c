@@ -47,6 +47,16 @@ int bootsel_choose(const struct bootsel_in *in, const char *http_base, const cha
 		snprintf(out->file, sizeof(out->file), "%s/ipxe/%s", http_base, mac);
 		return 0;
 	}
+	/* Proxy mode: GRUB 2.06 takes its TFTP server and prefix from the
+	 * firmware's cached DHCP ACK, which is the lab server's, not from our
+	 * proxy offer, so it never finds grub.cfg (docs/dhcp.md). iPXE runs
+	 * its own DHCP, takes the proxy offer and comes back as iPXE. x86-64
+	 * only: Debian ships no ia32 ipxe.efi. */
+	if (in->proxy && in->ipxe_efi && (in->arch == ARCH_EFI_BC || in->arch == ARCH_EFI_X64)) {
+		out->kind = BOOT_IPXE_EFI;
+		snprintf(out->file, sizeof(out->file), "ipxe.efi");
+		return 0;
+	}
 	if (is_uefi_pxe(in->arch)) {
 		out->kind = BOOT_GRUB_EFI;
 		snprintf(out->file, sizeof(out->file), "grubnetx64.efi");

@@ -8,6 +8,10 @@
  *   iPXE (any arch)             -> <http_base>/ipxe/<mac> (an HTTP script;
  *                                  this breaks the chainload loop)
  *   arch 0 or absent (BIOS)     -> pxelinux.0 (kernels then come over TFTP)
+ *   arch 7, 9 (x86-64 UEFI PXE) in proxy mode, ipxe.efi in the TFTP tree
+ *                               -> ipxe.efi (GRUB would take its server from
+ *                                  the lab's DHCP ACK and miss its config;
+ *                                  iPXE asks again and gets the script)
  *   arch 6, 7, 9 (UEFI PXE)     -> grubnetx64.efi (Debian's signed GRUB)
  *   arch 16 (x86-64 UEFI HTTP)  -> <http_base>/grubnetx64.efi
  *   anything else               -> nothing (no answer beats a wrong binary)
@@ -25,7 +29,9 @@
 
 struct snapshot;
 
-enum boot_kind { BOOT_NONE, BOOT_PXELINUX, BOOT_GRUB_EFI, BOOT_GRUB_HTTP, BOOT_IPXE_SCRIPT };
+enum boot_kind {
+	BOOT_NONE, BOOT_PXELINUX, BOOT_GRUB_EFI, BOOT_GRUB_HTTP, BOOT_IPXE_SCRIPT, BOOT_IPXE_EFI,
+};
 
 /* RFC 4578 §2.1 / IANA "Processor Architecture Types". */
 enum { ARCH_BIOS = 0, ARCH_EFI_IA32 = 6, ARCH_EFI_BC = 7, ARCH_EFI_X64 = 9, ARCH_EFI_X64_HTTP = 16 };
@@ -36,6 +42,8 @@ struct bootsel_in {
 	const char *loader;	/* override: "pxelinux", "grub", "ipxe" or NULL */
 	bool known;		/* the MAC belongs to a system */
 	bool unknown_ignore;	/* unknown_mac: ignore (else: the default menu) */
+	bool proxy;		/* the DHCP server runs in proxy mode */
+	bool ipxe_efi;		/* the TFTP tree carries ipxe.efi */
 };
 
 struct bootsel_out {

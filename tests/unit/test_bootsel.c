@@ -92,6 +92,49 @@ static void test_override(void **state)
 	assert_string_equal(choose(0, true, "grub", true, false, NULL), B "/ipxe/" MAC);
 }
 
+static void test_proxy_uefi(void **state)
+{
+	struct bootsel_out o;
+	struct bootsel_in in = { .known = true, .proxy = true, .ipxe_efi = true };
+
+	(void)state;
+	/* Proxy mode with ipxe.efi in the tree: x86-64 UEFI PXE gets iPXE. */
+	for (int a = 7; a <= 9; a += 2) {
+		in.arch = a;
+		assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+		assert_int_equal(o.kind, BOOT_IPXE_EFI);
+		assert_string_equal(o.file, "ipxe.efi");
+	}
+	/* ia32 UEFI: no ia32 iPXE shipped, GRUB as before. */
+	in.arch = 6;
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_string_equal(o.file, "grubnetx64.efi");
+	/* iPXE coming back: its script; BIOS and HTTP boot unchanged. */
+	in.arch = 7;
+	in.ipxe = true;
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_string_equal(o.file, B "/ipxe/" MAC);
+	in.ipxe = false;
+	in.arch = 0;
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_string_equal(o.file, "pxelinux.0");
+	/* The admin's grub override still wins (a lab whose own server
+	 * names provd as next-server). */
+	in.arch = 9;
+	in.loader = "grub";
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_string_equal(o.file, "grubnetx64.efi");
+	/* No ipxe.efi, or full mode: GRUB. */
+	in.loader = NULL;
+	in.ipxe_efi = false;
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_string_equal(o.file, "grubnetx64.efi");
+	in.ipxe_efi = true;
+	in.proxy = false;
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_string_equal(o.file, "grubnetx64.efi");
+}
+
 static void test_unknown(void **state)
 {
 	(void)state;
@@ -191,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_arch),
 		cmocka_unit_test(test_ipxe),
 		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_proxy_uefi),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_lookup),
 	};

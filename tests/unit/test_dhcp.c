@@ -64,9 +64,9 @@ static size_t mkpkt(uint8_t *b, const uint8_t mac[6], int type, uint32_t req_ip_
 	return n < 300 ? 300 : n;
 }
 
-static struct dhcp_server *mkserver(enum dhcp_mode mode)
+static struct dhcp_server *mkserver_efi(enum dhcp_mode mode, bool ipxe_efi)
 {
-	struct dhcp_server_cfg c = { .mode = mode, .lease_time = 600 };
+	struct dhcp_server_cfg c = { .mode = mode, .lease_time = 600, .ipxe_efi = ipxe_efi };
 	struct dhcp_server *s = NULL;
 
 	c.server_ip = inet_addr("192.0.2.1");
@@ -76,6 +76,11 @@ static struct dhcp_server *mkserver(enum dhcp_mode mode)
 	snprintf(c.http_base, sizeof(c.http_base), "http://192.0.2.1:8080");
 	assert_int_equal(dhcp_server_new(&c, &s), 0);
 	return s;
+}
+
+static struct dhcp_server *mkserver(enum dhcp_mode mode)
+{
+	return mkserver_efi(mode, false);
 }
 
 static const uint8_t M1[6] = { 0x52, 0x54, 0, 0, 0, 1 }, M2[6] = { 0x52, 0x54, 0, 0, 0, 2 };
@@ -309,6 +314,43 @@ static void test_proxy(void **state)
 	n = mkpkt(b, M1, DHCPREQUEST, 0, inet_addr("192.0.2.1"), 0, "PXEClient:Arch:00000:UNDI:002001");
 	assert_int_equal(dhcp_server_handle(s, b, n, &in67, 1, &r), 0);
 	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), 0);
+	/* UEFI without ipxe.efi in the tree: GRUB, as in full mode. */
+	n = mkpkt(b, M2, DHCPDISCOVER, 0, 0, 7, "PXEClient:Arch:00007:UNDI:003016");
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCPOFFER);
+	assert_string_equal(r.bootfile, "grubnetx64.efi");
+	dhcp_server_free(s);
+
+	/* With ipxe.efi: UEFI PXE (arch 7 and 9) gets iPXE in proxy mode,
+	 * on 67 and on 4011; iPXE itself then gets its script. */
+	s = mkserver_efi(DHCP_MODE_PROXY, true);
+	for (int arch = 7; arch <= 9; arch += 2) {
+		char vc[40];
+		snprintf(vc, sizeof(vc), "PXEClient:Arch:%05d:UNDI:003016", arch);
+		n = mkpkt(b, M2, DHCPDISCOVER, 0, 0, arch, vc);
+		assert_int_equal(dhcp_server_handle(s, b, n, NULL, 2, &r), DHCPOFFER);
+		assert_string_equal(r.bootfile, "ipxe.efi");
+		n = mkpkt(b, M2, DHCPREQUEST, 0, 0, arch, vc);
+		assert_int_equal(dhcp_server_handle(s, b, n, &in, 2, &r), DHCPACK);
+		assert_string_equal(r.bootfile, "ipxe.efi");
+	}
+	n = mkpkt(b, M2, DHCPDISCOVER, 0, 0, 7, "PXEClient:Arch:00007:UNDI:003016");
+	{	/* the same DISCOVER with user class "iPXE" appended */
+		size_t e = DHCP_MIN_LEN;
+		while (b[e] != OPT_END)
+			e += b[e] == OPT_PAD ? 1 : 2u + b[e + 1];
+		memcpy(b + e, "\x4d\x04iPXE\xff", 7);
+	}
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 3, &r), DHCPOFFER);
+	assert_string_equal(r.bootfile, "http://192.0.2.1:8080/ipxe/52:54:00:00:00:02");
+	/* BIOS is unaffected; full mode keeps GRUB (signed, finds its config). */
+	n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, 0, "PXEClient:Arch:00000:UNDI:002001");
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 4, &r), DHCPOFFER);
+	assert_string_equal(r.bootfile, "pxelinux.0");
+	dhcp_server_free(s);
+	s = mkserver_efi(DHCP_MODE_FULL, true);
+	n = mkpkt(b, M2, DHCPDISCOVER, 0, 0, 7, "PXEClient:Arch:00007:UNDI:003016");
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 5, &r), DHCPOFFER);
+	assert_string_equal(r.bootfile, "grubnetx64.efi");
 	dhcp_server_free(s);
 }
 

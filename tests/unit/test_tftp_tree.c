@@ -177,6 +177,14 @@ static void test_cold_layout(void **state)
 	}
 	if (access("/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed", R_OK) == 0)
 		assert_true(exists("tftp/" TFTP_GRUB_IMAGE));
+	/* iPXE's UEFI image: the file itself, not the package's symlink. */
+	if (access("/usr/lib/ipxe/ipxe.efi", R_OK) == 0) {
+		char *p = at("tftp/" TFTP_IPXE_EFI);
+		struct stat l;
+		assert_int_equal(lstat(p, &l), 0);
+		assert_true(S_ISREG(l.st_mode));
+		free(p);
+	}
 	/* Boot files are hard links into <state>/files, not copies. */
 	k = stat_of("files/deb/linux");
 	t = stat_of("tftp/boot/deb/linux");
