@@ -5,14 +5,15 @@
 # through slirp, /dev/hwrng and the exit codes (0 poweroff, 10 reboot) are
 # checked (VMRIG_VMM=qemu-microvm runs the same checks against QEMU, to
 # validate the test; QEMU has no reboot exit code, so the last check fails there).
-# The reboot run uses 2 vCPUs (SMP through the MADT and the in-kernel
+# The guest's virtio-net must have negotiated MRG_RXBUF (so the HTTP fetch
+# used merged receive buffers). The reboot run uses 2 vCPUs (SMP through the MADT and the in-kernel
 # LAPICs' INIT/SIPI), checked by its cpus marker. A kernel patched to
 # execute ud2 at its entry checks that a triple fault exits 11.
 . "$top_srcdir/tests/integration/lib.sh"
 rig=$top_srcdir/tests/vmrig/rig.sh
 why=$("$rig" check) || skip_all "$why"
 [ -x "${PROVD:-$top_builddir/provd/provd}" ] || skip_all "provd not built"
-plan 11
+plan 12
 d=$(tmpdir)
 # a kernel whose 64-bit entry is ud2: no IDT yet, so #UD -> #DF -> triple
 # fault, which must end the VM with status 11
@@ -40,6 +41,9 @@ is "the host reads the pattern back from the image" "$(head -c 19 "$p/disk.img" 
 [ -n "$(marker 'dhcp ok')" ] && pass "DHCP lease through slirp" || fail "no DHCP lease"
 is "HTTP fetch from L1 through slirp" "$(marker 'http sha256' | awk '{print $4}')" \
 	"$(sha256sum "$p/www/file" 2>/dev/null | cut -d' ' -f1)"
+# bit 15 of the virtio feature string (one character per bit, bit 0 first)
+is "the guest's virtio-net took MRG_RXBUF (the fetch went through it)" \
+	"$(marker netfeatures | awk '{print substr($3, 16, 1)}')" 1
 [ -n "$(marker 'hwrng ok')" ] && pass "guest reads /dev/hwrng" || fail "no hwrng"
 is "2 vCPUs: the guest sees both" "$(tr -d '\r' < "$d/job/r/console" 2>/dev/null | grep -a '^PROVD-MARKER cpus' | head -n 1 | awk '{print $3, $5}')" "2 0-1"
 is "poweroff exits 0, reboot exits 10" "$(cat "$p/status" 2>/dev/null) $(cat "$d/job/r/status" 2>/dev/null)" "0 10"
