@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "kvm/fw/dhcpc.h"
 
@@ -178,7 +179,9 @@ int dhcpc_run(struct fw_nic *n, struct dhcp_lease *out)
 	int have_addr = 0, have_proxy = 0, naks = 0;
 	static const int wait_ms[] = { 4000, 8000, 16000 };
 
-	xid = (uint32_t)random() ^ (uint32_t)((n->mac[2] << 24) | (n->mac[3] << 16) | (n->mac[4] << 8) | n->mac[5]);
+	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid))
+		xid = (uint32_t)fw_now_ms();
+	xid ^= (uint32_t)((n->mac[2] << 24) | (n->mac[3] << 16) | (n->mac[4] << 8) | n->mac[5]);
 restart:
 	n->ip = 0;
 	for (unsigned int t = 0; t < 3 && !have_addr; t++) {
@@ -200,8 +203,11 @@ restart:
 				addr = l, have_addr = 1;
 			else if (l.proxy && l.bootfile[0] && !have_proxy)
 				proxy = l, have_proxy = 1;
-			/* after the first offer, wait a little for the others */
-			if (until - fw_now_ms() > 1500)
+			/* after the first address offer, wait a little for a
+			 * proxy offer; a proxy offer alone must not cut the
+			 * wait: the lab server may answer seconds later (dnsmasq
+			 * pings an address before offering it) */
+			if (have_addr && until - fw_now_ms() > 1500)
 				until = fw_now_ms() + 1500;
 			if (have_addr && (addr.bootfile[0] || have_proxy))
 				break;

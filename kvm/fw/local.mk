@@ -34,3 +34,8 @@ tests_unit_test_pxecfg_SOURCES = tests/unit/test_pxecfg.c
 tests_unit_test_pxecfg_CFLAGS = $(CMOCKA_TEST_CFLAGS)
 tests_unit_test_pxecfg_LDADD = $(KVM_A) $(CMOCKA_LIBS)
 endif
+
+# The firmware against libslirp, provd's DHCP + tftp-hpa and dnsmasq +
+# provd proxyDHCP (no /dev/kvm needed); and `vm run --pxe` in the rig.
+TESTS += tests/integration/vm_netboot.sh
+EXTRA_DIST += tests/integration/vm_netboot.sh

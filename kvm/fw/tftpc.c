@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "kvm/fw/tftpc.h"
@@ -77,11 +78,16 @@ int tftpc_get(struct fw_nic *n, uint32_t server, const char *file, struct tftp_s
 {
 	uint8_t out[600], in[FW_FRAME];
 	size_t olen, blksize = 512, fl = strlen(file);
-	uint16_t lport = (uint16_t)(1024 + (random() % 60000)), tid = 0, want = 1;
+	uint16_t lport, tid = 0, want = 1;
 	int tries = 0, r;
 	uint32_t src;
 	uint16_t sport;
 
+	/* a fresh random port per transfer: an old transfer's late packets
+	 * then cannot be taken for this one's */
+	if (getrandom(&lport, sizeof(lport), 0) != sizeof(lport))
+		lport = (uint16_t)fw_now_ms();
+	lport = (uint16_t)(1024 + lport % 60000);
 	s->len = 0;
 	s->err[0] = '\0';
 	if (fl == 0 || fl > 400)
