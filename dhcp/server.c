@@ -383,6 +383,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	s->st.received++;
+	out->local_port = in ? in->local_port : 67;
 	r = dhcp_parse(pkt, len, &p);
 	if (r < 0) {
 		s->st.bad++;
@@ -418,6 +419,8 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 			s->st.ignored++;
 			return 0;
 		}
+		if (type == DHCPREQUEST)
+			s->st.proxy_requests++;
 		int rt = type == DHCPDISCOVER ? DHCPOFFER : DHCPACK;
 		dhcp_build_start(&b, &p, (uint8_t)rt);
 		dhcp_build_addrs(&b, 0, s->cfg.server_ip);
@@ -427,7 +430,10 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 			s->st.ignored++;
 			return 0;
 		}
-		return finish(s, &b, out, rt, &p);
+		r = finish(s, &b, out, rt, &p);
+		if (r == DHCPACK)
+			s->st.proxy_acks++;
+		return r;
 	}
 
 	switch (type) {

@@ -59,10 +59,12 @@ struct dhcp_reply {
 	char system[65];	/* known system's name, or "" */
 	uint32_t yiaddr;	/* network order */
 	char bootfile[256];
+	uint16_t local_port;	/* where the request came in: 67, or 4011 (ProxyDHCP) */
 };
 
 struct dhcp_stats {
 	uint64_t received, bad, dropped_rate, offers, acks, naks, releases, declines, informs, ignored;
+	uint64_t proxy_requests, proxy_acks;	/* on port 4011 (PXE 2.1 ProxyDHCP REQUEST) */
 };
 
 struct dhcp_server;

@@ -104,9 +104,9 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			continue;
 		}
 		struct in_addr ya = { rep.yiaddr };
-		log_info("dhcp %s: %s %s%s%s%s%s", rep.mac, dhcp_msg_name(rep.type), inet_ntoa(ya),
+		log_info("dhcp %s: %s %s%s%s%s%s%s", rep.mac, dhcp_msg_name(rep.type), inet_ntoa(ya),
 			 rep.system[0] ? " system " : "", rep.system, rep.bootfile[0] ? " boot " : "",
-			 rep.bootfile);
+			 rep.bootfile, rep.local_port == 4011 ? " (ProxyDHCP, port 4011)" : "");
 		if (s->fn)
 			s->fn(&rep, s->arg);
 	}

@@ -564,9 +564,13 @@ static void on_dhcp_reply(const struct dhcp_reply *r, void *arg)
 	char ip[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &ya, ip, sizeof(ip));
+	/* ACKs from port 4011 get a kind of their own, so the timeline and
+	 * /metrics (events by kind) show which clients use ProxyDHCP there. */
 	events_appendf(dm->o->state_dir, r->system[0] ? r->system : NULL, r->mac,
-		       r->type == DHCPOFFER ? EVENT_DHCP_OFFER : r->type == DHCPACK ? EVENT_DHCP_ACK
-										 : EVENT_DHCP_NAK,
+		       r->type == DHCPOFFER			    ? EVENT_DHCP_OFFER
+		       : r->type == DHCPACK && r->local_port == 4011 ? EVENT_DHCP_PROXY_ACK
+		       : r->type == DHCPACK			    ? EVENT_DHCP_ACK
+								    : EVENT_DHCP_NAK,
 		       "%s%s%s", ip, r->bootfile[0] ? " boot " : "", r->bootfile);
 }
 

@@ -40,6 +40,7 @@
 #define EVENT_DHCP_OFFER "dhcp-offer"
 #define EVENT_DHCP_ACK "dhcp-ack"
 #define EVENT_DHCP_NAK "dhcp-nak"
+#define EVENT_DHCP_PROXY_ACK "dhcp-proxy-ack"	/* ACK to a ProxyDHCP REQUEST on port 4011 */
 #define EVENT_BOOT_FILE "boot-file"		/* HTTP /boot/, /pxelinux.cfg/, /grub/, /ipxe/ served */
 #define EVENT_TFTP_FILE "tftp-file"
 #define EVENT_ANSWER "answer-file"		/* /autoinstall/... rendered and sent */

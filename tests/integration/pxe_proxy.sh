@@ -9,6 +9,11 @@
 #    provd's address-less OFFER on 67 names the HTTP iPXE script, which
 #    boots Debian's kernel and the test initramfs (whose own udhcpc lease
 #    again comes from dnsmasq). Port 4011 is checked to be open.
+#  - iPXE does not ask the proxy on 4011: its dhcp_has_pxeopts() finds
+#    siaddr and a file name in our offer (docs/dhcp.md). So port 4011 is
+#    exercised by a ProxyDHCP REQUEST the test sends from the plain
+#    client's namespace through the real socket: it must come back as an
+#    ACK from port 4011 and be on the timeline as dhcp-proxy-ack.
 # provd also sends IPv6 RAs here (--ra on; off by default in proxy mode):
 # this lab has no IPv6 router, and iPXE would wait ~17 s for one.
 # (busybox udhcpc -V PXEClient is no PXE client: it takes whichever offer
@@ -23,7 +28,7 @@ ls /usr/lib/ipxe/qemu/ >/dev/null 2>&1 || skip_all "ipxe-qemu is not installed"
 [ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
 BB=$(command -v busybox) || skip_all "busybox is not installed"
 
-plan 12
+plan 16
 T=$(tmpdir)
 S=$T/state
 id=$$
@@ -97,5 +102,32 @@ got=$(sed -n 's/.*PROVD-GUEST: answer sha256 \([0-9a-f]*\).*/\1/p' "$T/console" 
 is "the guest saw the answer bytes provd renders" "$got" "$want"
 ok "the done callback was accepted" grep -aq 'PROVD-GUEST: done callback ok' "$T/console"
 is "netboot is off now" "$("$PROVD" --state "$S" --json system show vm1 | jq -r .netboot)" false
+ok "iPXE booted from the offer, without a ProxyDHCP REQUEST on 4011" \
+	sh -c "! grep -q 'dhcp-proxy-ack' '$T/ev' && ! grep -q 'port 4011' '$T/serve.log'"
+
+# A PXE 2.1 ProxyDHCP REQUEST to 192.0.2.1:4011 (as EDK2's PXE sends for
+# an offer without PXE vendor options): from the plain client's leased
+# address, BIOS arch 0, for its MAC (unknown: the default menu).
+cip=$(sed -n 's/.*ip=\([0-9.]*\).*/\1/p' "$T/c1")
+ip -n "$C1" addr add "$cip/24" dev eth0
+macbytes=$(printf '\\x%s' ${CMAC//:/ })
+ipbytes=$(printf '\\x%02x' ${cip//./ })
+{
+	printf '\x01\x01\x06\x00\x12\x34\x56\x78\x00\x00\x00\x00'
+	printf "$ipbytes"
+	head -c 12 /dev/zero
+	printf "$macbytes"
+	head -c $((10 + 64 + 128)) /dev/zero
+	printf '\x63\x82\x53\x63\x35\x01\x03\x3c\x20PXEClient:Arch:00000:UNDI:002001\x5d\x02\x00\x00\xff'
+	head -c 18 /dev/zero	# to the 300 bytes of a BOOTP packet
+} > "$T/req4011"
+is "the scripted request is one 300-byte DHCP packet" "$(stat -c %s "$T/req4011")" 300
+ip netns exec "$C1" timeout 5 bash -c \
+	'exec 3<>/dev/udp/192.0.2.1/4011 && cat "$1" >&3 && timeout 3 dd bs=1500 count=1 status=none <&3 > "$2"' _ "$T/req4011" "$T/ack4011"
+grep -E "port 4011" "$T/serve.log" | sed 's/^/# /'
+ok "provd answered on port 4011 with an ACK naming the boot file" \
+	sh -c "grep -aq pxelinux.0 '$T/ack4011' && grep -q 'dhcp $CMAC: ACK 0.0.0.0 boot pxelinux.0 (ProxyDHCP, port 4011)' '$T/serve.log'"
+"$PROVD" --state "$S" events --mac "$CMAC" > "$T/ev2" 2>&1
+ok "the 4011 answer is on the machine's timeline as dhcp-proxy-ack" grep -q 'dhcp-proxy-ack' "$T/ev2"
 ok "daemon still up" kill -0 "$DPID"
 done_testing

@@ -308,6 +308,13 @@ static void test_proxy(void **state)
 	assert_int_equal(dhcp_server_handle(s, b, n, &in, 1, &r), DHCPACK);
 	assert_int_equal(r.dst_ip, inet_addr("192.0.2.77"));
 	assert_string_equal(r.bootfile, "pxelinux.0");
+	assert_int_equal(r.local_port, 4011);
+	{
+		struct dhcp_stats st;
+		dhcp_server_stats(s, &st);
+		assert_int_equal(st.proxy_requests, 1);
+		assert_int_equal(st.proxy_acks, 1);
+	}
 	/* A REQUEST on 67, even one naming us (a client that took our
 	 * address-less offer for a lease): silence, never an ACK of 0.0.0.0. */
 	struct dhcp_meta in67 = { .src_ip = 0, .src_port = 68, .local_port = 67 };
