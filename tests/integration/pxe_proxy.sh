@@ -28,7 +28,7 @@ ls /usr/lib/ipxe/qemu/ >/dev/null 2>&1 || skip_all "ipxe-qemu is not installed"
 [ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
 BB=$(command -v busybox) || skip_all "busybox is not installed"
 
-plan 16
+plan 17
 T=$(tmpdir)
 S=$T/state
 id=$$
@@ -124,10 +124,12 @@ ipbytes=$(printf '\\x%02x' ${cip//./ })
 is "the scripted request is one 300-byte DHCP packet" "$(stat -c %s "$T/req4011")" 300
 ip netns exec "$C1" timeout 5 bash -c \
 	'exec 3<>/dev/udp/192.0.2.1/4011 && cat "$1" >&3 && timeout 3 dd bs=1500 count=1 status=none <&3 > "$2"' _ "$T/req4011" "$T/ack4011"
-grep -E "port 4011" "$T/serve.log" | sed 's/^/# /'
 ok "provd answered on port 4011 with an ACK naming the boot file" \
 	sh -c "grep -aq pxelinux.0 '$T/ack4011' && grep -q 'dhcp $CMAC: ACK 0.0.0.0 boot pxelinux.0 (ProxyDHCP, port 4011)' '$T/serve.log'"
 "$PROVD" --state "$S" events --mac "$CMAC" > "$T/ev2" 2>&1
 ok "the 4011 answer is on the machine's timeline as dhcp-proxy-ack" grep -q 'dhcp-proxy-ack' "$T/ev2"
+is "/metrics counts exactly that one 4011 answer" \
+	"$(ip netns exec "$NS" curl -s "http://192.0.2.1:$HP/metrics" |
+		awk '$1 == "provd_events_total{kind=\"dhcp-proxy-ack\"}" { print $2 }')" 1
 ok "daemon still up" kill -0 "$DPID"
 done_testing
