@@ -39,3 +39,5 @@ endif
 # provd proxyDHCP (no /dev/kvm needed); and `vm run --pxe` in the rig.
 TESTS += tests/integration/vm_netboot.sh
 EXTRA_DIST += tests/integration/vm_netboot.sh
+TESTS += tests/integration/vm_build.sh
+EXTRA_DIST += tests/integration/vm_build.sh

@@ -25,11 +25,13 @@
 #include "provd/base/sha256.h"
 #include "provd/base/strparse.h"
 #include "provd/cmd/build.h"
+#include "provd/cmd/cli_obj.h"
 #include "provd/cmd/hypervisor.h"
 #include "provd/core/events.h"
 #include "provd/core/render.h"
 #include "provd/core/resolve.h"
 #include "provd/core/snapshot.h"
+#include "provd/core/tmpl.h"
 #include "provd/core/store.h"
 
 #define DEFAULT_TIMEOUT_S (4 * 3600)
@@ -54,6 +56,7 @@ struct build {
 	char mac[18];
 	char *profile_distro;
 	char *autoinstall;
+	char *kernel_path, *initrd_path;	/* local files (NULL: a URL) */
 	uint64_t memory_mib, disk_size;
 	unsigned vcpus;
 	char format[8];
@@ -349,6 +352,73 @@ static void show_progress(struct build *b, bool final)
 	}
 }
 
+/*
+ * The builtin VMM's netboot folder (slirp's TFTP root): what a lab's TFTP
+ * tree holds for this one machine, pxelinux.cfg/01-<mac> rendered with the
+ * build's own base URL (the state's tree carries the daemon's) and the
+ * kernel and initrd at the names that file gives (boot/<distro>/<file>).
+ */
+static int builtin_tftp(struct build *b, struct snapshot *snap, const char *tdir)
+{
+	struct buf out;
+	struct diags d = { 0 };
+	char name[64], *cfg = NULL, *dir = NULL;
+	const char *paths[2] = { b->kernel_path, b->initrd_path };
+	int r;
+
+	if (!b->kernel_path) {
+		fprintf(stderr, "provd: build-vm: the distro's kernel is a URL; the builtin VMM's "
+			"firmware loads it over TFTP\n  hint: import the distro (its files are then "
+			"local) or use --hypervisor qemu\n");
+		return -EINVAL;
+	}
+	buf_init(&out, TMPL_OUTPUT_MAX);
+	r = render_pxelinux_system(snap, b->sysname, b->base_url, &out, &d);
+	if (r < 0) {
+		cli_print_diags(&d);
+		diags_clear(&d);
+		buf_free(&out);
+		return r;
+	}
+	snprintf(name, sizeof(name), "pxelinux.cfg/01-%s", b->mac);
+	for (char *p = name + 16; *p; p++)
+		if (*p == ':')
+			*p = '-';
+	cfg = path_join(tdir, name);
+	dir = path_join(tdir, "pxelinux.cfg");
+	r = cfg && dir ? fs_mkdir_p(dir, 0755) : -ENOMEM;
+	if (r >= 0)
+		r = fs_write_atomic(cfg, out.p ? out.p : "", out.len, 0644);
+	free(dir);
+	dir = NULL;
+	buf_free(&out);
+	free(cfg);
+	if (r < 0)
+		return r;
+	if (asprintf(&dir, "%s/boot/%s", tdir, b->profile_distro ? b->profile_distro : "distro") < 0)
+		return -ENOMEM;
+	r = fs_mkdir_p(dir, 0755);
+	for (int i = 0; i < 2 && r >= 0; i++) {
+		const char *base;
+		char *link = NULL;
+
+		if (!paths[i])
+			continue;
+		base = strrchr(paths[i], '/');
+		base = base ? base + 1 : paths[i];
+		if (asprintf(&link, "%s/%s", dir, base) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		unlink(link);
+		if (symlink(paths[i], link) < 0)
+			r = -errno;
+		free(link);
+	}
+	free(dir);
+	return r;
+}
+
 static void stop_vm(struct build *b)
 {
 	if (b->vm <= 0 || b->vm_exited)
@@ -515,6 +585,8 @@ static int resolve_settings(struct build *b, struct snapshot *snap)
 		 b->o->format ? b->o->format : res->vm_disk_format.value ? res->vm_disk_format.value : "raw");
 	b->profile_distro = res->distro ? strdup(res->distro->name) : NULL;
 	b->autoinstall = res->autoinstall.value ? strdup(res->autoinstall.value) : NULL;
+	b->kernel_path = res->kernel_path ? strdup(res->kernel_path) : NULL;
+	b->initrd_path = res->initrd_path ? strdup(res->initrd_path) : NULL;
 	if (!b->autoinstall) {
 		fprintf(stderr, "provd: build-vm: profile '%s' has no autoinstall template, so the "
 			"installer would wait for a human\n  hint: `provd profile edit %s` and set "
@@ -617,11 +689,15 @@ int build_vm_run(const struct build_opts *o)
 	{
 		char script[256], name[128];
 		char *tdir = path_join(b.dir, "tftp"), *tfile = tdir ? path_join(tdir, "boot.ipxe") : NULL;
+		bool builtin = b.hv.kind == HV_BUILTIN;
+
 		snprintf(script, sizeof(script), "#!ipxe\nchain %s/ipxe/%s\n", b.base_url, b.mac);
 		snprintf(name, sizeof(name), "provd-%s", b.sysname);
 		if (!tfile || fs_mkdir_p(tdir, 0755) < 0 ||
-		    fs_write_atomic(tfile, script, strlen(script), 0644) < 0) {
-			fprintf(stderr, "provd: build-vm: cannot write %s\n", tfile ? tfile : "the boot script");
+		    (builtin ? builtin_tftp(&b, snap, tdir) < 0
+			     : fs_write_atomic(tfile, script, strlen(script), 0644) < 0)) {
+			fprintf(stderr, "provd: build-vm: cannot write the boot files into %s\n",
+				tdir ? tdir : "the build folder");
 			free(tdir);
 			free(tfile);
 			goto out_sig;
@@ -629,16 +705,18 @@ int build_vm_run(const struct build_opts *o)
 		free(tfile);
 		struct hv_vm vm = {
 			.memory_mib = b.memory_mib, .vcpus = b.vcpus, .disk = b.disk, .mac = b.mac,
-			.tftp_dir = tdir, .bootfile = "boot.ipxe", .console = b.console, .name = name,
+			.tftp_dir = tdir, .bootfile = builtin ? "pxelinux.0" : "boot.ipxe",
+			.console = b.console, .name = name,
 		};
-		r = hv_qemu_start(&b.hv, &vm, &b.vm);
+		r = builtin ? hv_builtin_start(&vm, &b.vm) : hv_qemu_start(&b.hv, &vm, &b.vm);
 		free(tdir);
 		if (r < 0) {
 			fprintf(stderr, "provd: build-vm: cannot start the VM: %s\n", strerror(-r));
 			goto out_sig;
 		}
 		events_appendf(o->state_dir, b.sysname, b.mac, EVENT_VM_START, "%s, %llu MiB, %u vCPUs",
-			       b.hv.kvm ? "qemu-kvm" : "qemu-tcg", (unsigned long long)b.memory_mib, b.vcpus);
+			       builtin ? "builtin" : b.hv.kvm ? "qemu-kvm" : "qemu-tcg",
+			       (unsigned long long)b.memory_mib, b.vcpus);
 	}
 	fprintf(stderr, "provd: build-vm: build %s: VM %s (MAC %s) netbooting from %s; console: %s\n",
 		b.id, b.sysname, b.mac, b.base_url, b.console);
@@ -727,6 +805,8 @@ out:
 	free(b.disk);
 	free(b.console);
 	free(b.profile_distro);
+	free(b.kernel_path);
+	free(b.initrd_path);
 	free(b.autoinstall);
 	return rc;
 }

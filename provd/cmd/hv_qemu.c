@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kvm/probe.h"
 #include "provd/cmd/hypervisor.h"
 
 static bool have_exec(const char *name)
@@ -77,13 +78,26 @@ int hv_choose(const char *want, const char *accel, struct hv_choice *out)
 	if (!want)
 		want = "auto";
 	if (strcmp(want, "builtin") == 0 || strcmp(want, "auto") == 0) {
-		/* The builtin VMM boots kernels directly (`provd vm run`);
-		 * its netboot firmware (--pxe) is not there yet, so builds
-		 * that must PXE-boot go to QEMU. */
+		double ips = 0;
+		const char *slow = NULL;
+
+		/* the quick check above knows kvm_pvm; the probe measures */
+		if (kvm_ok && !accel && kvm_probe("/dev/kvm", &ips, &slow) < 0) {
+			kvm_ok = false;
+			snprintf(why, sizeof(why), "/dev/kvm runs guest code too slowly (%s; %.0f "
+				 "instructions/s measured)", slow ? slow : "probe failed", ips);
+		}
+		if (kvm_ok && !accel) {
+			out->kind = HV_BUILTIN;
+			out->kvm = true;
+			snprintf(out->reason, sizeof(out->reason),
+				 "provd's builtin VMM (%s)", why);
+			return 0;
+		}
 		if (strcmp(want, "builtin") == 0) {
 			snprintf(out->reason, sizeof(out->reason),
-				 "the builtin VMM has no netboot firmware (--pxe) yet; "
-				 "use --hypervisor qemu (or auto)");
+				 "the builtin VMM cannot run here: %s; use --hypervisor qemu (or auto)",
+				 accel ? "--accel is a QEMU option" : why);
 			return -EINVAL;
 		}
 	} else if (strcmp(want, "qemu") != 0) {
@@ -108,9 +122,8 @@ int hv_choose(const char *want, const char *accel, struct hv_choice *out)
 		return -EINVAL;
 	} else {
 		out->kvm = kvm_ok;
-		snprintf(out->reason, sizeof(out->reason), "qemu with %s: %s%s",
-			 kvm_ok ? "KVM" : "TCG", why,
-			 strcmp(want, "auto") == 0 ? "; builtin VMM has no netboot firmware yet" : "");
+		snprintf(out->reason, sizeof(out->reason), "qemu with %s: %s",
+			 kvm_ok ? "KVM" : "TCG", why);
 	}
 	return 0;
 }

@@ -1,9 +1,9 @@
-/* hypervisor: which VMM runs a build, and running QEMU as the fallback.
+/* hypervisor: which VMM runs a build.
  *
- * `--hypervisor auto` picks the builtin VMM (kvm/) when /dev/kvm runs
- * ordinary guests at useful speed and the builtin netboot firmware is
- * available; otherwise qemu-system-x86_64 (KVM when usable, else TCG) with
- * QEMU's own PXE firmware (iPXE). It says which it chose and why. */
+ * `--hypervisor auto` picks the builtin VMM (kvm/, with its netboot
+ * firmware kvm/fw) when /dev/kvm runs ordinary guests at useful speed;
+ * otherwise qemu-system-x86_64 (KVM when usable, else TCG) with QEMU's own
+ * PXE firmware (iPXE). It says which it chose and why. */
 #ifndef PROVD_CMD_HYPERVISOR_H
 #define PROVD_CMD_HYPERVISOR_H
 
@@ -30,7 +30,7 @@ struct hv_vm {
 	unsigned vcpus;
 	const char *disk;	/* raw image */
 	const char *mac;	/* lower-case colon form */
-	const char *tftp_dir;	/* served by QEMU's user-mode TFTP */
+	const char *tftp_dir;	/* served by the user-mode (slirp) TFTP server */
 	const char *bootfile;	/* DHCP boot file, a name in tftp_dir (not a URL:
 				 * d-i takes a URL boot file for its preseed) */
 	const char *console;	/* serial console log file */
@@ -40,5 +40,10 @@ struct hv_vm {
 /* Start the VM in the background (own process group); *pid on success. The
  * VM exits when the guest reboots or powers off (-no-reboot). */
 int hv_qemu_start(const struct hv_choice *c, const struct hv_vm *vm, pid_t *pid);
+
+/* The same with the builtin VMM: `provd vm run --pxe` on slirp serving
+ * tftp_dir, as a child process in its own process group; its log goes to
+ * CONSOLE.vmm. Exit 10 when the guest reboots, 0 when it powers off. */
+int hv_builtin_start(const struct hv_vm *vm, pid_t *pid);
 
 #endif

@@ -1,0 +1,44 @@
+#!/bin/bash
+# build-vm on provd's own VMM, end to end, in the nested rig (docs/vmrig.md):
+# inside L1 (a real /dev/kvm), `provd build-vm --hypervisor builtin` runs
+# `provd vm run --pxe` as its VM: the netboot firmware (kvm/fw) takes
+# DHCP and TFTP from slirp, reads the transient system's
+# pxelinux.cfg/01-<mac> rendered with the build's base URL, boots Debian's
+# kernel and the test guest, which fetches its answer file from the
+# build's HTTP service, writes a pattern to its disk, calls back done and
+# reboots (exit 10). The image, its manifest and the events are checked
+# on the host.
+. "$top_srcdir/tests/integration/lib.sh"
+rig=$top_srcdir/tests/vmrig/rig.sh
+why=$("$rig" check) || skip_all "$why"
+[ -x "${PROVD:-$top_builddir/provd/provd}" ] || skip_all "provd not built"
+command -v jq >/dev/null || skip_all "jq is not installed"
+plan 9
+d=$(tmpdir)
+S=$d/job/state
+mkdir -p "$d/job"
+"$PROVD" --state "$S" init >/dev/null 2>&1
+testos_distro "$S" || bail "cannot build the test guest"
+"$PROVD" --state "$S" profile add quick --distro testos --autoinstall test/answer.txt \
+	--kernel-options "console=ttyS0" --vm-memory 256 --vm-vcpus 1 --vm-disk 64M >/dev/null
+"$rig" run --build "$top_builddir" --job "$d/job" --timeout 500 -- bash -c '
+	"$PROVD" --state /mnt/state build-vm --profile quick --hypervisor builtin --timeout 400 \
+		>/mnt/build.out 2>&1
+	echo $? > /mnt/build.status' >"$d/rig.log" 2>&1
+rc=$?
+is "the rig ran" "$rc" 0
+is "build-vm succeeded on the builtin VMM" "$(cat "$d/job/build.status" 2>/dev/null)" 0
+[ "$(cat "$d/job/build.status" 2>/dev/null)" = 0 ] || { tail -n 15 "$d/job/build.out"; tail -n 15 "$d/rig.log"; } 2>/dev/null | sed 's/^/# /'
+ok "it said it chose provd's builtin VMM" grep -q "hypervisor: provd's builtin VMM" "$d/job/build.out"
+b=$(ls -d "$S"/builds/*-quick 2>/dev/null | head -n 1)
+ok "the firmware booted the system's own pxelinux entry" sh -c \
+	"grep -q 'address 10.0.2.15, boot file .pxelinux.0. from 10.0.2.2' '$b/console.log.vmm' &&
+	 grep -q 'booting boot/testos/vmlinuz (label install of pxelinux.cfg/01-' '$b/console.log.vmm'"
+[ -n "$b" ] && sed 's/^/# vmm: /' "$b/console.log.vmm" 2>/dev/null | head -n 12
+ok "the guest fetched its answer file from the build's HTTP service" grep -aq 'PROVD-GUEST: answer sha256' "$b/console.log"
+ok "and called back done" grep -aq 'PROVD-GUEST: done callback ok' "$b/console.log"
+ok "the image holds what the guest wrote to its disk" sh -c "head -c 19 '$S/images/quick.raw' | grep -q PROVD-IMAGE-PATTERN"
+is "the manifest's sha256 is the image's" "$(jq -r .sha256 "$S/images/quick.raw.json" 2>/dev/null)" \
+	"$(sha256sum "$S/images/quick.raw" 2>/dev/null | cut -d' ' -f1)"
+ok "the events record a builtin VM start" sh -c "'$PROVD' --state '$S' events 2>/dev/null | grep -q 'builtin, 256 MiB'"
+done_testing
