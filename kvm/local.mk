@@ -13,7 +13,7 @@ libkvm_a_SOURCES = \
 	kvm/probe.c kvm/probe.h \
 	kvm/hw/serial8250.c kvm/hw/serial8250.h \
 	kvm/hw/i8042.c kvm/hw/i8042.h \
-	kvm/boot_bzimage.c kvm/boot_bzimage.h \
+	kvm/boot_bzimage.c kvm/boot_bzimage.h kvm/boot_elf.c kvm/boot_elf.h \
 	kvm/virtio/queue.c kvm/virtio/queue.h \
 	kvm/vmm.h
 libkvm_a_CFLAGS = $(AM_CFLAGS) $(SLIRP_CFLAGS)

@@ -27,6 +27,7 @@
 
 #include "kvm/acpi.h"
 #include "kvm/boot_bzimage.h"
+#include "kvm/boot_elf.h"
 #include "kvm/cpu.h"
 #include "kvm/e820.h"
 #include "kvm/mptable.h"
@@ -365,14 +366,58 @@ out:
 	return r;
 }
 
-/* Loads kernel, initrd and command line; builds the zero page. */
+/* An uncompressed vmlinux (kvm/boot_elf.h): its segments to their
+ * physical addresses, bss zeroed; bi and hdr stand in for a bzImage's. */
+static int load_elf(struct vmm *vm, const uint8_t *img, size_t len,
+		    struct bzimage_info *bi, uint8_t *hdr)
+{
+	const char *path = vm->cfg->kernel, *why = NULL;
+	struct elf_kernel k;
+	unsigned int i;
+	int r;
+
+	r = elf_kernel_parse(img, len, &k, &why);
+	if (r < 0) {
+		log_err("vm: %s is not a bootable x86-64 Linux kernel: %s", path,
+			why);
+		return r;
+	}
+	if (k.hi > e820_low_ram(vm->ram_size)) {
+		log_err("vm: kernel %s needs RAM up to %llu MiB; raise --memory",
+			path, (unsigned long long)(k.hi >> 20) + 1);
+		return -E2BIG;
+	}
+	for (i = 0; i < k.nseg; i++) {
+		const struct elf_kernel_seg *s = &k.seg[i];
+		uint8_t *dst = guest_mem_ptr(&vm->mem, s->paddr, s->memsz);
+
+		if (dst == NULL) {
+			log_err("vm: kernel %s: a segment at %#llx is not in "
+				"guest RAM", path, (unsigned long long)s->paddr);
+			return -E2BIG;
+		}
+		memcpy(dst, img + s->offset, s->filesz);
+		/* RAM starts zeroed, but say so: bss is the loader's job */
+		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+	}
+	elf_kernel_boot_info(&k, hdr, bi);
+	vm->boot_entry = k.entry;
+	log_debug("vm: ELF kernel %s: %u segments in [%#llx, %#llx), entry "
+		  "%#llx", path, k.nseg, (unsigned long long)k.lo,
+		  (unsigned long long)k.hi, (unsigned long long)k.entry);
+	return 0;
+}
+
+/* Loads kernel (bzImage or ELF vmlinux), initrd and command line; builds
+ * the zero page. */
 static int load_kernel(struct vmm *vm)
 {
 	const char *path = vm->cfg->kernel, *why = NULL;
 	const char *append = vm->cfg->append ? vm->cfg->append : "console=ttyS0";
 	struct boot_layout l = { .mem_bytes = vm->ram_size };
 	struct bzimage_info bi;
-	uint8_t *img = MAP_FAILED, *dst, *zp;
+	uint8_t *img = MAP_FAILED, *dst, *zp, elf_hdr[BOOT_ZERO_PAGE_SIZE];
+	const uint8_t *hdr = NULL;
 	struct stat st;
 	size_t alen = strlen(append);
 	int fd, r = -ENOEXEC;
@@ -390,21 +435,31 @@ static int load_kernel(struct vmm *vm)
 		log_err("vm: cannot map kernel %s: %s", path, strerror(errno));
 		goto out;
 	}
-	r = bzimage_parse(img, (size_t)st.st_size, &bi, &why);
-	if (r < 0) {
-		log_err("vm: %s is not a bootable x86-64 Linux kernel: %s", path,
-			why);
-		goto out;
+	if (elf_kernel_is_elf(img, (size_t)st.st_size)) {
+		r = load_elf(vm, img, (size_t)st.st_size, &bi, elf_hdr);
+		if (r < 0)
+			goto out;
+		hdr = elf_hdr;
+	} else {
+		r = bzimage_parse(img, (size_t)st.st_size, &bi, &why);
+		if (r < 0) {
+			log_err("vm: %s is not a bootable x86-64 Linux kernel: "
+				"%s", path, why);
+			goto out;
+		}
+		dst = guest_mem_ptr(&vm->mem, BOOT_KERNEL_ADDR, bi.init_size);
+		if (dst == NULL || BOOT_KERNEL_ADDR + bi.init_size >
+				       e820_low_ram(vm->ram_size)) {
+			log_err("vm: kernel %s needs %u MiB from 1 MiB; raise "
+				"--memory", path,
+				(unsigned int)(bi.init_size >> 20) + 1);
+			r = -E2BIG;
+			goto out;
+		}
+		memcpy(dst, img + bi.pm_offset, bi.pm_size);
+		hdr = img;
+		vm->boot_entry = BOOT_KERNEL_ADDR + BOOT_ENTRY_64_OFFSET;
 	}
-	dst = guest_mem_ptr(&vm->mem, BOOT_KERNEL_ADDR, bi.init_size);
-	if (dst == NULL || BOOT_KERNEL_ADDR + bi.init_size >
-			       e820_low_ram(vm->ram_size)) {
-		log_err("vm: kernel %s needs %u MiB from 1 MiB; raise --memory",
-			path, (unsigned int)(bi.init_size >> 20) + 1);
-		r = -E2BIG;
-		goto out;
-	}
-	memcpy(dst, img + bi.pm_offset, bi.pm_size);
 	if (alen > bi.cmdline_size || alen >= VM_CMDLINE_MAX) {
 		log_err("vm: --append is %zu bytes; this kernel takes at most %u",
 			alen, bi.cmdline_size);
@@ -417,7 +472,7 @@ static int load_kernel(struct vmm *vm)
 	if (vm->cfg->initrd && (r = load_initrd(vm, &bi, &l)) < 0)
 		goto out;
 	zp = guest_mem_ptr(&vm->mem, VM_ZERO_PAGE_GPA, BOOT_ZERO_PAGE_SIZE);
-	r = bzimage_zero_page(zp, img, &bi, &l);
+	r = bzimage_zero_page(zp, hdr, &bi, &l);
 	if (r < 0) {
 		log_err("vm: cannot build the zero page: %s", strerror(-r));
 		goto out;
@@ -607,7 +662,7 @@ static void vm_free(struct vmm *vm)
 int vm_run(const struct vm_config *c)
 {
 	/* --pxe: the firmware (kvm/fw/netboot.c) fetches what to boot first */
-	return c->pxe ? vm_run_pxe(c) : vm_boot(c);
+	return c->pxe || c->localboot ? vm_run_pxe(c) : vm_boot(c);
 }
 
 int vm_boot(const struct vm_config *c)
@@ -666,7 +721,7 @@ int vm_boot(const struct vm_config *c)
 		log_err("vm: adding devices failed: %s", strerror(-r));
 		goto setup_failed;
 	}
-	if (vcpus_create(vm, BOOT_KERNEL_ADDR + BOOT_ENTRY_64_OFFSET,
+	if (vcpus_create(vm, vm->boot_entry,
 			 VM_ZERO_PAGE_GPA) < 0)
 		goto setup_failed;
 	if (vcpus_start(vm) < 0) {

@@ -73,6 +73,7 @@ struct vmm {
 
 	struct platform *plat;
 	struct irq_routes *irq;		/* irq.c: MSI routes and irqfds */
+	uint64_t boot_entry;		/* 64-bit kernel entry (load_kernel) */
 };
 
 /* cpu.c */

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "kvm/boot_bzimage.h"
+#include "kvm/boot_elf.h"
 #include "kvm/e820.h"
 
 static uint8_t *img;
@@ -161,6 +162,196 @@ static void test_e820_high(void **state)
 	assert_int_equal(e820_low_ram(8ull << 30), 3ull << 30);
 }
 
+/* --- ELF vmlinux ---------------------------------------------------------- */
+
+#define ELF_LEN 0x3000
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/* Program header i of a synthetic vmlinux (at 64 + 56 * i). */
+static void elf_phdr(uint8_t *elf, unsigned int i, uint32_t type,
+		     uint64_t off, uint64_t paddr, uint64_t filesz,
+		     uint64_t memsz)
+{
+	uint8_t *ph = elf + 64 + 56 * i;
+
+	put32(ph, type);
+	put64(ph + 8, off);
+	put64(ph + 16, 0xffffffff80000000ull + paddr);	/* vaddr */
+	put64(ph + 24, paddr);
+	put64(ph + 32, filesz);
+	put64(ph + 40, memsz);
+}
+
+/* Like Debian's vmlinux: text at 16 MiB, entry there, a note, a data
+ * segment with bss behind it. */
+static void elf_make(uint8_t *elf)
+{
+	memset(elf, 0, ELF_LEN);
+	memcpy(elf, "\x7f" "ELF", 4);
+	elf[4] = 2;		/* ELFCLASS64 */
+	elf[5] = 1;		/* little-endian */
+	elf[6] = 1;
+	put16(elf + 16, 2);	/* ET_EXEC */
+	put16(elf + 18, 62);	/* EM_X86_64 */
+	put64(elf + 24, 0x1000000);	/* entry: phys startup_64 */
+	put64(elf + 32, 64);	/* phoff */
+	put16(elf + 54, 56);
+	put16(elf + 56, 3);
+	elf_phdr(elf, 0, 1, 0x1000, 0x1000000, 0x1000, 0x1000);
+	elf_phdr(elf, 1, 4, 0x1800, 0x1000800, 0x20, 0x20);	/* PT_NOTE */
+	elf_phdr(elf, 2, 1, 0x2000, 0x1200000, 0x800, 0x100000);
+}
+
+static void test_elf_parse(void **state)
+{
+	uint8_t elf[ELF_LEN], hdr[BOOT_ZERO_PAGE_SIZE];
+	struct elf_kernel k;
+	struct bzimage_info bi;
+	const char *why = NULL;
+
+	(void)state;
+	elf_make(elf);
+	assert_true(elf_kernel_is_elf(elf, sizeof(elf)));
+	assert_int_equal(elf_kernel_parse(elf, sizeof(elf), &k, &why), 0);
+	assert_int_equal(k.nseg, 2);
+	assert_int_equal(k.entry, 0x1000000);
+	assert_int_equal(k.lo, 0x1000000);
+	assert_int_equal(k.hi, 0x1300000);
+	assert_int_equal(k.seg[1].filesz, 0x800);
+	assert_int_equal(k.seg[1].memsz, 0x100000);
+	elf_kernel_boot_info(&k, hdr, &bi);
+	/* what bzimage_parse demands of a real header holds for this one */
+	assert_int_equal(hdr[0x1fe] | hdr[0x1ff] << 8, 0xaa55);
+	assert_memory_equal(hdr + 0x202, "HdrS", 4);
+	assert_int_equal(bi.version, 0x020f);
+	assert_true(hdr[0x236] & 1);		/* XLF_KERNEL_64 */
+	assert_true(hdr[0x211] & 1);		/* LOADED_HIGH */
+	assert_int_equal(bi.hdr_end, 0x202u + hdr[0x201]);
+	assert_false(elf_kernel_is_elf((const uint8_t *)"MZ\0\0", 4));
+}
+
+/* An initrd goes above the ELF kernel's bss; the zero page carries the
+ * synthetic header, the command line and the initrd. */
+static void test_elf_zero_page(void **state)
+{
+	uint8_t elf[ELF_LEN], hdr[BOOT_ZERO_PAGE_SIZE], zp[BOOT_ZERO_PAGE_SIZE];
+	struct boot_layout l = { .mem_bytes = 64ull << 20,
+				 .cmdline_gpa = 0x20000, .cmdline_len = 12 };
+	struct elf_kernel k;
+	struct bzimage_info bi;
+	uint32_t v;
+
+	(void)state;
+	elf_make(elf);
+	assert_int_equal(elf_kernel_parse(elf, sizeof(elf), &k, NULL), 0);
+	elf_kernel_boot_info(&k, hdr, &bi);
+	l.initrd_size = 8u << 20;
+	l.initrd_gpa = bzimage_initrd_addr(&bi, l.mem_bytes, l.initrd_size);
+	assert_true(l.initrd_gpa >= k.hi);
+	assert_true(l.initrd_gpa + l.initrd_size <= l.mem_bytes);
+	/* one that cannot fit above the kernel is refused */
+	assert_int_equal(bzimage_initrd_addr(&bi, 20ull << 20, 8u << 20), 0);
+	assert_int_equal(bzimage_zero_page(zp, hdr, &bi, &l), 0);
+	assert_memory_equal(zp + 0x202, "HdrS", 4);
+	assert_int_equal(zp[0x210], 0xff);	/* type_of_loader */
+	memcpy(&v, zp + 0x228, 4);
+	assert_int_equal(v, 0x20000);		/* cmd_line_ptr */
+	memcpy(&v, zp + 0x218, 4);
+	assert_int_equal(v, l.initrd_gpa);	/* ramdisk_image */
+	memcpy(&v, zp + 0x21c, 4);
+	assert_int_equal(v, 8u << 20);
+	assert_true(zp[0x1e8] >= 3);		/* e820 entries */
+	/* setup_data (a list the kernel walks at its entry) is empty,
+	 * pref_address is where the kernel is */
+	memcpy(&v, zp + 0x250, 4);
+	assert_int_equal(v, 0);
+	memcpy(&v, zp + 0x254, 4);
+	assert_int_equal(v, 0);
+	memcpy(&v, zp + 0x258, 4);
+	assert_int_equal(v, 0x1000000);
+	memcpy(&v, zp + 0x260, 4);
+	assert_int_equal(v, 0x300000);		/* init_size = hi - lo */
+	/* a command line longer than 2047 bytes is refused */
+	l.cmdline_len = 2048;
+	assert_int_equal(bzimage_zero_page(zp, hdr, &bi, &l), -EINVAL);
+}
+
+/* Hostile or foreign ELF files are refused with a reason, never read
+ * past their end. */
+static void test_elf_damaged(void **state)
+{
+	uint8_t elf[ELF_LEN];
+	struct elf_kernel k;
+	const char *why;
+	unsigned int i;
+
+	(void)state;
+	elf_make(elf);
+	assert_int_equal(elf_kernel_parse(elf, 63, &k, &why), -ENOEXEC);
+	elf[4] = 1;				/* ELFCLASS32 */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	put16(elf + 18, 3);			/* EM_386 */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	put16(elf + 16, 3);			/* ET_DYN */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	put64(elf + 32, ELF_LEN - 100);		/* phdrs past the end */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	put64(elf + 32, UINT64_MAX - 8);	/* phoff wraps */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	elf_phdr(elf, 2, 1, 0x2000, 0x1200000, 0x1001, 0x100000); /* past EOF */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	elf_phdr(elf, 2, 1, UINT64_MAX - 0x10, 0x1200000, 0x20, 0x100000);
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	elf_phdr(elf, 2, 1, 0x2000, 0x1200000, 0x800, 0x10);	/* filesz > memsz */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	elf_phdr(elf, 2, 1, 0x2000, 0x8000, 0x800, 0x1000);	/* below 1 MiB */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	elf_phdr(elf, 2, 1, 0x2000, UINT64_MAX - 0xfff, 0x800, 0x1000); /* wraps */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	put64(elf + 24, 0xffffffff81000000ull);	/* virtual entry */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	assert_non_null(strstr(why, "entry"));
+	elf_make(elf);
+	put16(elf + 56, 0);			/* no program headers */
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	elf_make(elf);
+	elf_phdr(elf, 0, 4, 0x1000, 0x1000000, 0x1000, 0x1000);	/* no PT_LOAD */
+	elf_phdr(elf, 2, 4, 0x2000, 0x1200000, 0x800, 0x1000);
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	/* more PT_LOADs than we keep */
+	elf_make(elf);
+	put16(elf + 56, ELF_KERNEL_MAX_SEGS + 1);
+	for (i = 0; i <= ELF_KERNEL_MAX_SEGS; i++)
+		elf_phdr(elf, i, 1, 0x1000, 0x1000000 + 0x1000ull * i, 0x10, 0x10);
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), -ENOEXEC);
+	put16(elf + 56, ELF_KERNEL_MAX_SEGS);
+	assert_int_equal(elf_kernel_parse(elf, ELF_LEN, &k, &why), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +359,9 @@ int main(void)
 		cmocka_unit_test(test_parse_damaged),
 		cmocka_unit_test(test_zero_page),
 		cmocka_unit_test(test_e820_high),
+		cmocka_unit_test(test_elf_parse),
+		cmocka_unit_test(test_elf_zero_page),
+		cmocka_unit_test(test_elf_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, load_kernel, free_kernel);
