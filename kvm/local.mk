@@ -16,8 +16,8 @@ libkvm_a_SOURCES = \
 	kvm/boot_bzimage.c kvm/boot_bzimage.h kvm/boot_elf.c kvm/boot_elf.h \
 	kvm/virtio/queue.c kvm/virtio/queue.h \
 	kvm/vmm.h
-libkvm_a_CFLAGS = $(AM_CFLAGS) $(SLIRP_CFLAGS)
-KVM_A = libkvm.a $(BASE_A) $(SLIRP_LIBS) -lpthread
+libkvm_a_CFLAGS = $(AM_CFLAGS) $(SLIRP_CFLAGS) $(EXT2FS_CFLAGS)
+KVM_A = libkvm.a $(BASE_A) $(SLIRP_LIBS) $(EXT2FS_LIBS) -lpthread
 # The device side (virtio transport and devices, net backends) keeps its own
 # fragment so the VM core and the devices can be worked on apart.
 include kvm/virtio/local.mk

@@ -60,6 +60,7 @@ struct vm_config {
 	const char *console;		/* NULL or "stdio" = stdio, else a file */
 	unsigned int timeout_s;		/* 0 = none */
 	bool pxe;			/* netboot first (kvm/fw): kernel etc. from DHCP+TFTP */
+	bool localboot;			/* boot disks[0]'s grub.cfg default entry (kvm/fw) */
 	const char *tftp_dir;		/* slirp: serve this folder by TFTP (tftp=) */
 	const char *bootfile;		/* slirp: DHCP boot file name (bootfile=) */
 };

@@ -5,12 +5,17 @@ libkvm_a_SOURCES += \
 	kvm/fw/dhcpc.c kvm/fw/dhcpc.h \
 	kvm/fw/tftpc.c kvm/fw/tftpc.h \
 	kvm/fw/pxecfg.c kvm/fw/pxecfg.h \
+	kvm/fw/localboot.c kvm/fw/localboot.h \
 	kvm/fw/netboot.c
 
 check_PROGRAMS += tests/fuzz/fuzz_pxecfg
 TESTS += tests/fuzz/fuzz_pxecfg
 tests_fuzz_fuzz_pxecfg_SOURCES = tests/fuzz/fuzz_pxecfg.c $(FUZZ_REPLAY_SRC)
 tests_fuzz_fuzz_pxecfg_LDADD = $(KVM_A)
+check_PROGRAMS += tests/fuzz/fuzz_grubcfg
+TESTS += tests/fuzz/fuzz_grubcfg
+tests_fuzz_fuzz_grubcfg_SOURCES = tests/fuzz/fuzz_grubcfg.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_grubcfg_LDADD = $(KVM_A)
 check_PROGRAMS += tests/fuzz/fuzz_dhcpc
 TESTS += tests/fuzz/fuzz_dhcpc
 tests_fuzz_fuzz_dhcpc_SOURCES = tests/fuzz/fuzz_dhcpc.c $(FUZZ_REPLAY_SRC)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kvm/fw/dhcpc.h"
+#include "kvm/fw/localboot.h"
 #include "kvm/fw/nic.h"
 #include "kvm/fw/pxecfg.h"
 #include "kvm/fw/tftpc.h"
@@ -224,16 +225,24 @@ int vm_run_pxe(const struct vm_config *c)
 		log_err("vm: netboot: cannot make a folder for the kernel: %s", strerror(errno));
 		goto out;
 	}
-	if (vm_netboot(&pc, d ? d : dir, o) < 0)
+	/* --localboot skips the network; a LOCALBOOT entry comes back to the
+	 * same place: what the disk's own boot loader would boot */
+	if (!c->localboot && vm_netboot(&pc, d ? d : dir, o) < 0)
 		goto out_rm;
-	if (o->localboot) {
-		log_err("vm: netboot: %s says boot the local disk (LOCALBOOT); the builtin "
-			"firmware cannot boot a disk yet: run the installed system with "
-			"--kernel/--initrd from its /boot, or with --hypervisor qemu", o->config);
-		goto out_rm;
+	if (c->localboot || o->localboot) {
+		if (c->ndisks == 0) {
+			log_err("vm: %s%s: booting the local disk needs a --disk", o->config,
+				c->localboot ? "--localboot" : " says LOCALBOOT");
+			goto out_rm;
+		}
+		log_info("vm: localboot: %s", c->disks[0].path);
+		o->localboot = 1;
+		if (fw_localboot(c->disks[0].path, d ? d : dir, o) < 0)
+			goto out_rm;
 	}
 	log_info("vm: netboot: booting %s (label %s of %s)", o->kernel_tftp, o->label, o->config);
 	pc.pxe = false;
+	pc.localboot = false;
 	pc.kernel = o->kernel;
 	pc.initrd = o->initrd[0] ? o->initrd : NULL;
 	pc.append = o->append;

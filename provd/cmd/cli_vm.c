@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kvm/fw/localboot.h"
 #include "kvm/probe.h"
 #include "kvm/vmconfig.h"
 #include "provd/base/strparse.h"
@@ -19,12 +20,12 @@
 static void vm_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: provd vm run --kernel K [--initrd I] [--append S] | --pxe\n"
+		"usage: provd vm run --kernel K [--initrd I] [--append S] | --pxe | --localboot\n"
 		"                    [--disk FILE[,ro]]... [--mac M]\n"
 		"                    [--net slirp[,hostfwd=tcp::H-:G]...[,tftp=DIR][,bootfile=F]|tap:NAME]\n"
 		"                    [--memory MiB] [--vcpus N] [--console stdio|FILE]\n"
 		"                    [--timeout S]\n"
-		"       provd vm netboot --net ... [--mac M] [--dir DIR] [--json]\n"
+		"       provd vm netboot --net ... [--mac M] [--disk FILE] [--dir DIR] [--json]\n"
 		"\n"
 		"Boot a Linux bzImage directly (no BIOS) on provd's own KVM hypervisor.\n"
 		"\n"
@@ -33,7 +34,11 @@ static void vm_usage(FILE *f)
 		"                    of the VM's NIC (DHCP as a BIOS PXE ROM, pxelinux.cfg\n"
 		"                    lookup over TFTP: 01-MAC, hex address, default), then\n"
 		"                    boots that entry's KERNEL, INITRD and APPEND; the VM\n"
-		"                    boots what a lab machine with its MAC would\n"
+		"                    boots what a lab machine with its MAC would; an entry\n"
+		"                    that says LOCALBOOT boots the first --disk as below\n"
+		"  --localboot       boot the first --disk: the default entry of its\n"
+		"                    grub.cfg (kernel, initrd, command line), read from its\n"
+		"                    ext2/3/4 partition (MBR, GPT or none), else /vmlinuz\n"
 		"  --initrd I        initramfs\n"
 		"  --append S        kernel command line (default: console=ttyS0)\n"
 		"  --disk FILE[,ro]  raw image as a virtio-blk disk (up to 8)\n"
@@ -115,6 +120,9 @@ static int vm_cmd_netboot(struct vm_config *c, const char *dir, bool json)
 	vm_config_default_mac(c, c->mac);
 	c->mac_set = true;
 	r = vm_netboot(c, dir, o);
+	/* LOCALBOOT with a --disk: say what the disk would boot */
+	if (r == 0 && o->localboot && c->ndisks)
+		r = fw_localboot(c->disks[0].path, dir, o);
 	if (r < 0 && dir == tmpl)
 		rmdir(tmpl);
 	if (r < 0) {
@@ -141,8 +149,8 @@ static int vm_cmd_netboot(struct vm_config *c, const char *dir, bool json)
 	} else {
 		printf("address    %s\nserver     %s\nbootfile   %s%s\nconfig     %s\nlabel      %s\n",
 		       o->address, o->server, o->bootfile, o->proxy ? " (proxyDHCP)" : "", o->config, o->label);
-		if (o->localboot)
-			printf("boots      the local disk (LOCALBOOT)\n");
+		if (o->localboot && !o->kernel[0])
+			printf("boots      the local disk (LOCALBOOT; give --disk to see what it holds)\n");
 		else
 			printf("kernel     %s (%s)\ninitrd     %s (%s)\nappend     %s\n", o->kernel,
 			       o->kernel_tftp, o->initrd[0] ? o->initrd : "-", o->initrd_tftp[0] ? o->initrd_tftp : "-",
@@ -166,6 +174,7 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 		{ "console", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "pxe", no_argument, NULL, 'P' },
+		{ "localboot", no_argument, NULL, 'L' },
 		{ "dir", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
@@ -236,6 +245,9 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 		case 'P':
 			c.pxe = true;
 			break;
+		case 'L':
+			c.localboot = true;
+			break;
 		case 'D':
 			dir = optarg;
 			break;
@@ -256,10 +268,14 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 		return vm_cmd_netboot(&c, dir, json);
 	if ((dir || json) && !netboot_only)
 		return usage_err(dir ? "--dir" : "--json", dir ? dir : "", "only for `provd vm netboot`");
-	if (c.pxe && (c.kernel || c.initrd || c.append))
-		return usage_err("--pxe", "", "netboot chooses the kernel, initrd and command line; "
-				 "drop --kernel/--initrd/--append");
-	if (c.kernel == NULL && !c.pxe) {
+	if ((c.pxe || c.localboot) && (c.kernel || c.initrd || c.append))
+		return usage_err(c.pxe ? "--pxe" : "--localboot", "", "the firmware chooses the kernel, "
+				 "initrd and command line; drop --kernel/--initrd/--append");
+	if (c.pxe && c.localboot)
+		return usage_err("--localboot", "", "choose --pxe or --localboot");
+	if (c.localboot && c.ndisks == 0)
+		return usage_err("--localboot", "", "needs --disk (the installed system to boot)");
+	if (c.kernel == NULL && !c.pxe && !c.localboot) {
 		fprintf(stderr, "provd vm run: --kernel (or --pxe) is required\n  hint: provd vm run --help\n");
 		return EXIT_USAGE;
 	}

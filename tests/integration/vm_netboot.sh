@@ -18,7 +18,7 @@ command -v dnsmasq >/dev/null || skip_all "dnsmasq is not installed (dnsmasq-bas
 command -v jq >/dev/null || skip_all "jq is not installed"
 [ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
 
-plan 22
+plan 27
 T=$(tmpdir)
 S=$T/state
 id=$$
@@ -74,6 +74,50 @@ netboot "$T/s4" - --net "slirp,tftp=$T/bad,bootfile=pxelinux.0" --mac "$M3"
 rc=$?
 ok "slirp: a config with no bootable entry fails with the reason" sh -c \
 	"[ $rc -eq 1 ] && grep -q 'pxelinux.cfg/default: it has no DEFAULT\|no DEFAULT' '$T/s4/err'"
+
+# LOCALBOOT with a disk: the default entry of the disk's grub.cfg, read
+# from its ext4 partition (MBR), as GRUB would boot it; a disk without a
+# partition table and without grub.cfg: Debian's /vmlinuz links
+MKE2FS=$(command -v mke2fs || echo /usr/sbin/mke2fs)
+mkdir -p "$T/root/boot/grub" "$T/bare"
+cp "$S/files/testos/vmlinuz" "$T/root/boot/vmlinuz-6.1.0-test"
+cp "$S/files/testos/initrd.gz" "$T/root/boot/initrd.img-6.1.0-test"
+cat > "$T/root/boot/grub/grub.cfg" <<'G'
+set default="0"
+menuentry 'Debian GNU/Linux' --class debian $menuentry_id_option 'gnulinux-simple' {
+	insmod ext2
+	search --no-floppy --fs-uuid --set=root 0b9c7c4e-5a4e-4d6a-9a53-1b6c0f1e2d3c
+	linux	/boot/vmlinuz-6.1.0-test root=UUID=0b9c7c4e-5a4e-4d6a-9a53-1b6c0f1e2d3c ro console=ttyS0 $vt_handoff
+	initrd	/boot/initrd.img-6.1.0-test
+}
+menuentry 'not this one' {
+	linux /boot/other
+}
+G
+truncate -s 64M "$T/disk.img"
+# one bootable Linux partition from sector 2048, and the MBR signature
+printf '\x80\x00\x00\x00\x83\x00\x00\x00\x00\x08\x00\x00\x00\xe0\x01\x00' |
+	dd of="$T/disk.img" bs=1 seek=446 conv=notrunc 2>/dev/null
+printf '\x55\xaa' | dd of="$T/disk.img" bs=1 seek=510 conv=notrunc 2>/dev/null
+"$MKE2FS" -q -t ext4 -E offset=1048576 -d "$T/root" "$T/disk.img" 60M
+netboot "$T/l1" - --net "$SL" --mac "$M2" --disk "$T/disk.img"
+is "localboot: vm2's LOCALBOOT finds partition 1's grub.cfg" "$(j "$T/l1" config) / $(j "$T/l1" label)" \
+	"partition 1 /boot/grub/grub.cfg / Debian GNU/Linux"
+ok "localboot: the kernel and initrd GRUB would load, byte for byte" sh -c \
+	"cmp -s '$T/l1/kernel' '$T/root/boot/vmlinuz-6.1.0-test' && cmp -s '$T/l1/initrd' '$T/root/boot/initrd.img-6.1.0-test'"
+is "localboot: GRUB's command line, its variables left out" "$(j "$T/l1" append)" \
+	"root=UUID=0b9c7c4e-5a4e-4d6a-9a53-1b6c0f1e2d3c ro console=ttyS0"
+cp "$S/files/testos/vmlinuz" "$T/bare/vmlinuz-x"
+ln -s vmlinuz-x "$T/bare/vmlinuz"
+"$MKE2FS" -q -t ext4 -U 11111111-2222-3333-4444-555555555555 -d "$T/bare" "$T/bare.img" 32M
+netboot "$T/l2" - --net "$SL" --mac "$M2" --disk "$T/bare.img"
+is "localboot: a bare file system boots its /vmlinuz link with root=UUID" "$(j "$T/l2" kernel_tftp) $(j "$T/l2" append)" \
+	"/vmlinuz root=UUID=11111111-2222-3333-4444-555555555555 ro console=ttyS0"
+head -c 4M /dev/urandom > "$T/junk.img"
+netboot "$T/l3" - --net "$SL" --mac "$M2" --disk "$T/junk.img"
+rc=$?
+ok "localboot: a disk with nothing bootable fails and says so" sh -c \
+	"[ $rc -eq 1 ] && grep -q 'no ext2/3/4 file system with /boot/grub/grub.cfg' '$T/l3/err'"
 
 # 2. TAP on a lab bridge: provd's DHCP and tftp-hpa
 netns_add "$NS" || bail "cannot create a network namespace"
