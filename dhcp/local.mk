@@ -45,6 +45,8 @@ TESTS += tests/integration/pxe_uefi.sh
 EXTRA_DIST += tests/integration/pxe_uefi.sh
 TESTS += tests/integration/pxe_uefi_proxy.sh
 EXTRA_DIST += tests/integration/pxe_uefi_proxy.sh
+TESTS += tests/integration/pxe_uefi_http.sh
+EXTRA_DIST += tests/integration/pxe_uefi_http.sh
 
 # IPv6 router advertisements (dhcp/ra.c).
 if HAVE_CMOCKA

@@ -39,7 +39,7 @@ struct dhcp_server_cfg {
 	bool unknown_ignore;	/* unknown MACs get no boot info */
 	unsigned rate_per_mac;	/* requests per MAC per 10 s; 0: DHCP_RATE_PER_MAC */
 	bool no_rate_limit;	/* benchmarks and odd relays: no per-MAC limit */
-	bool ipxe_efi;		/* the TFTP tree has ipxe.efi (UEFI in proxy mode) */
+	bool ipxe_efi;		/* the TFTP tree has ipxe.efi (UEFI in proxy mode, HTTP boot) */
 };
 
 /* Where a request came from (sock.c fills it). */

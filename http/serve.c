@@ -20,9 +20,12 @@ int http_serve_routes_add(struct http_router *rt)
 		  .methods = HTTP_GET, .fn = static_boot_handle, .arg = (void *)"tftp/pxelinux.cfg" },
 		{ .name = "grub", .pattern = "/grub/", .flags = HTTP_ROUTE_PREFIX,
 		  .methods = HTTP_GET, .fn = static_boot_handle, .arg = (void *)"tftp/grub" },
-		/* UEFI HTTP boot (DHCP arch 16) loads GRUB from here. */
+		/* UEFI HTTP boot (DHCP arch 16) loads iPXE (when the tree
+		 * has it) or GRUB from here. */
 		{ .name = "loader", .pattern = "/grubnetx64.efi",
 		  .methods = HTTP_GET, .fn = static_loader_handle, .arg = (void *)"grubnetx64.efi" },
+		{ .name = "loader-ipxe", .pattern = "/ipxe.efi",
+		  .methods = HTTP_GET, .fn = static_loader_handle, .arg = (void *)"ipxe.efi" },
 		{ .name = "healthz", .pattern = "/healthz", .flags = HTTP_ROUTE_NOLOG,
 		  .methods = HTTP_GET, .fn = static_healthz_handle },
 	};

@@ -10,8 +10,8 @@
  * same for /pxelinux.cfg/ and /grub/. */
 int static_boot_handle(struct http_req *req, struct http_resp *resp, void *arg);
 /* static.c: GET/HEAD of one loader file at the root of the rendered TFTP
- * tree, named by the exact route (/grubnetx64.efi for UEFI HTTP boot,
- * which DHCP option 93 arch 16 is sent to). */
+ * tree, named by the exact route (/ipxe.efi or /grubnetx64.efi for UEFI
+ * HTTP boot, which DHCP option 93 arch 16 is sent to). */
 int static_loader_handle(struct http_req *req, struct http_resp *resp, void *arg);
 /* static.c: GET /healthz. */
 int static_healthz_handle(struct http_req *req, struct http_resp *resp, void *arg);

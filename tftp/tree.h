@@ -8,6 +8,7 @@
  *   grubnetx64.efi                      Debian's signed GRUB netboot image
  *   ipxe.efi                            Debian's iPXE for UEFI (package ipxe),
  *                                       when installed: UEFI in proxy mode
+ *                                       and UEFI HTTP boot (also over HTTP)
  *   grub/grub.cfg                       dispatch on $net_default_mac, then menu
  *   grub/grub.cfg-aa:bb:cc:dd:ee:ff     one per system interface
  *   boot/<distro>/<file>                kernels and initrds, hard links into
@@ -41,7 +42,7 @@ struct tftp_tree_stats {
 
 /* Name of the GRUB netboot image in the tree (DHCP boot file for UEFI). */
 #define TFTP_GRUB_IMAGE "grubnetx64.efi"
-/* Name of iPXE's UEFI image in the tree (UEFI clients in proxy mode). */
+/* Name of iPXE's UEFI image in the tree (UEFI in proxy mode, HTTP boot). */
 #define TFTP_IPXE_EFI "ipxe.efi"
 
 /* Full render of <state>/tftp from snap. base_url is what rendered boot

@@ -63,7 +63,16 @@ int bootsel_choose(const struct bootsel_in *in, const char *http_base, const cha
 		return 0;
 	}
 	/* UEFI HTTP boot (UEFI 2.5 §24.7): the boot file is a URL, fetched
-	 * by the firmware itself; GRUB then reads its config over HTTP. */
+	 * by the firmware itself. HttpBootDxe installs no PXE base code, and
+	 * Debian's GRUB 2.06 takes its network settings only from that, so
+	 * after an HTTP boot it never finds its config (tried with OVMF:
+	 * pxe_uefi_http.sh); iPXE does its own DHCP and comes back as iPXE
+	 * for its script. GRUB when the tree has no iPXE, or when asked. */
+	if (in->arch == ARCH_EFI_X64_HTTP && in->ipxe_efi && !wants(in, "grub")) {
+		out->kind = BOOT_IPXE_HTTP;
+		snprintf(out->file, sizeof(out->file), "%s/ipxe.efi", http_base);
+		return 0;
+	}
 	if (in->arch == ARCH_EFI_X64_HTTP) {
 		out->kind = BOOT_GRUB_HTTP;
 		snprintf(out->file, sizeof(out->file), "%s/grubnetx64.efi", http_base);

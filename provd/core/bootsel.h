@@ -13,7 +13,10 @@
  *                                  the lab's DHCP ACK and miss its config;
  *                                  iPXE asks again and gets the script)
  *   arch 6, 7, 9 (UEFI PXE)     -> grubnetx64.efi (Debian's signed GRUB)
- *   arch 16 (x86-64 UEFI HTTP)  -> <http_base>/grubnetx64.efi
+ *   arch 16 (x86-64 UEFI HTTP)  -> <http_base>/ipxe.efi when the TFTP tree
+ *                                  has it, else <http_base>/grubnetx64.efi
+ *                                  (Debian's GRUB 2.06 finds no network
+ *                                  config after an HTTP boot)
  *   anything else               -> nothing (no answer beats a wrong binary)
  *
  * Loader override (system's, else its profile chain's): "pxelinux" gives
@@ -31,6 +34,7 @@ struct snapshot;
 
 enum boot_kind {
 	BOOT_NONE, BOOT_PXELINUX, BOOT_GRUB_EFI, BOOT_GRUB_HTTP, BOOT_IPXE_SCRIPT, BOOT_IPXE_EFI,
+	BOOT_IPXE_HTTP,
 };
 
 /* RFC 4578 §2.1 / IANA "Processor Architecture Types". */
@@ -43,7 +47,7 @@ struct bootsel_in {
 	bool known;		/* the MAC belongs to a system */
 	bool unknown_ignore;	/* unknown_mac: ignore (else: the default menu) */
 	bool proxy;		/* the DHCP server runs in proxy mode */
-	bool ipxe_efi;		/* the TFTP tree carries ipxe.efi */
+	bool ipxe_efi;		/* the TFTP tree carries ipxe.efi (also served over HTTP) */
 };
 
 struct bootsel_out {

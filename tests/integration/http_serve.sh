@@ -48,7 +48,7 @@ gen_changed() { [ "$(gen)" != "$1" ]; }
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 sha() { sha256sum | cut -d' ' -f1; }
 
-plan 67
+plan 68
 
 # --no-watch: reloads below must come from SIGHUP, not from inotify.
 ok "daemon starts and answers /healthz" start_daemon --no-watch
@@ -115,6 +115,13 @@ else
 	is "/grubnetx64.efi is the TFTP tree's loader" "$(curl -s "$URL/grubnetx64.efi")" "grub-efi-image"
 fi
 is "/grubnetx64.efi/x: 404" "$(status "$URL/grubnetx64.efi/x")" "404"
+# ...or to <base>/ipxe.efi when the tree has iPXE.
+if [ -f "$S/tftp/ipxe.efi" ]; then
+	is "/ipxe.efi is the TFTP tree's iPXE" "$(curl -s "$URL/ipxe.efi" | sha256sum | cut -c1-64)" "$(sha256sum < "$S/tftp/ipxe.efi" | cut -c1-64)"
+else
+	printf 'ipxe-efi-image' > "$S/tftp/ipxe.efi"
+	is "/ipxe.efi is the TFTP tree's iPXE" "$(curl -s "$URL/ipxe.efi")" "ipxe-efi-image"
+fi
 is "/pxelinux.cfg/ missing file: 404" "$(status "$URL/pxelinux.cfg/C0A80001")" "404"
 
 # --- traversal ------------------------------------------------------------

@@ -133,6 +133,20 @@ static void test_proxy_uefi(void **state)
 	in.proxy = false;
 	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
 	assert_string_equal(o.file, "grubnetx64.efi");
+	/* HTTP boot (any mode): iPXE over HTTP when the tree has it, GRUB
+	 * without it or when the grub override asks. */
+	in.arch = 16;
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_int_equal(o.kind, BOOT_IPXE_HTTP);
+	assert_string_equal(o.file, B "/ipxe.efi");
+	in.loader = "grub";
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_string_equal(o.file, B "/grubnetx64.efi");
+	in.loader = NULL;
+	in.ipxe_efi = false;
+	assert_int_equal(bootsel_choose(&in, B, MAC, &o), 0);
+	assert_int_equal(o.kind, BOOT_GRUB_HTTP);
+	assert_string_equal(o.file, B "/grubnetx64.efi");
 }
 
 static void test_unknown(void **state)
