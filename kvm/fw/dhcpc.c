@@ -169,94 +169,117 @@ static size_t build(uint8_t *m, int type, uint32_t xid, const uint8_t mac[6], ui
 	return o < 300 ? 300 : o;	/* BOOTP minimum size: some relays drop less */
 }
 
-int dhcpc_run(struct fw_nic *n, struct dhcp_lease *out)
+struct dhcpc {
+	struct fw_nic *n;
+	uint32_t xid;
+	int64_t t0;
+	struct dhcp_lease addr, proxy, ack;
+	int have_addr, have_proxy;
+};
+
+/* What one reply (type -1: a wait ran out) means to the phase in progress:
+ * 0 keep going, 1 the phase is over, -errno give up. It may shorten the
+ * current wait through *until. */
+typedef int reply_fn(struct dhcpc *c, int type, const struct dhcp_lease *l, int64_t *until);
+
+/* Sends a message of type with the PXE spec's retransmissions (4, 8, 16 s)
+ * until fn ends the phase: its verdict, or -ETIMEDOUT. */
+static int exchange(struct dhcpc *c, int type, reply_fn *fn)
 {
-	uint8_t msg[MSG_MAX], in[MSG_MAX];
-	struct dhcp_lease addr = { 0 }, proxy = { 0 }, l;
-	uint32_t xid, src;
-	uint16_t sport;
-	int64_t t0 = fw_now_ms();
-	int have_addr = 0, have_proxy = 0, naks = 0;
 	static const int wait_ms[] = { 4000, 8000, 16000 };
-
-	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid))
-		xid = (uint32_t)fw_now_ms();
-	xid ^= (uint32_t)((n->mac[2] << 24) | (n->mac[3] << 16) | (n->mac[4] << 8) | n->mac[5]);
-restart:
-	n->ip = 0;
-	for (unsigned int t = 0; t < 3 && !have_addr; t++) {
-		size_t len = build(msg, DISCOVER, xid, n->mac, (uint16_t)((fw_now_ms() - t0) / 1000), 0, 0);
-		int64_t until = fw_now_ms() + wait_ms[t];
-		int r = fw_udp_send(n, INADDR_BROADCAST, 68, 67, msg, len);
-
-		if (r < 0)
-			return r;
-		while (fw_now_ms() < until) {
-			ssize_t k = fw_udp_recv(n, 68, in, sizeof(in), &src, &sport,
-						(int)(until - fw_now_ms()));
-
-			if (k == -ETIMEDOUT)
-				break;
-			if (k < 0 || dhcpc_parse(in, (size_t)k, xid, n->mac, &l) != OFFER)
-				continue;
-			if (l.addr && (!have_addr || (!addr.bootfile[0] && l.bootfile[0])))
-				addr = l, have_addr = 1;
-			else if (l.proxy && l.bootfile[0] && !have_proxy)
-				proxy = l, have_proxy = 1;
-			/* after the first address offer, wait a little for a
-			 * proxy offer; a proxy offer alone must not cut the
-			 * wait: the lab server may answer seconds later (dnsmasq
-			 * pings an address before offering it) */
-			if (have_addr && until - fw_now_ms() > 1500)
-				until = fw_now_ms() + 1500;
-			if (have_addr && (addr.bootfile[0] || have_proxy))
-				break;
-		}
-	}
-	if (!have_addr)
-		return -ETIMEDOUT;
+	uint8_t msg[MSG_MAX], in[MSG_MAX];
+	struct dhcp_lease l;
+	uint32_t src;
+	uint16_t sport;
 
 	for (unsigned int t = 0; t < 3; t++) {
-		size_t len = build(msg, REQUEST, xid, n->mac, (uint16_t)((fw_now_ms() - t0) / 1000),
-				   addr.addr, addr.server);
+		int req = type == REQUEST;
+		size_t len = build(msg, type, c->xid, c->n->mac, (uint16_t)((fw_now_ms() - c->t0) / 1000),
+				   req ? c->addr.addr : 0, req ? c->addr.server : 0);
 		int64_t until = fw_now_ms() + wait_ms[t];
-		int r = fw_udp_send(n, INADDR_BROADCAST, 68, 67, msg, len);
+		int r = fw_udp_send(c->n, INADDR_BROADCAST, 68, 67, msg, len);
 
 		if (r < 0)
 			return r;
 		while (fw_now_ms() < until) {
-			ssize_t k = fw_udp_recv(n, 68, in, sizeof(in), &src, &sport,
+			ssize_t k = fw_udp_recv(c->n, 68, in, sizeof(in), &src, &sport,
 						(int)(until - fw_now_ms()));
-			int type;
 
 			if (k == -ETIMEDOUT)
 				break;
 			if (k < 0)
 				continue;
-			type = dhcpc_parse(in, (size_t)k, xid, n->mac, &l);
-			if (type == NAK && l.server == addr.server) {
-				if (++naks > 3)
-					return -ECONNREFUSED;
-				have_addr = 0;
-				xid++;
-				goto restart;
-			}
-			if (type != ACK || l.server != addr.server || l.addr != addr.addr)
-				continue;
-			/* the ACK's values win; the offer fills what it lacks */
-			if (!l.bootfile[0] && addr.bootfile[0])
-				memcpy(l.bootfile, addr.bootfile, sizeof(l.bootfile));
-			if (!l.bootfile[0] && have_proxy) {
-				memcpy(l.bootfile, proxy.bootfile, sizeof(l.bootfile));
-				l.next_server = proxy.next_server;
-				l.proxy = 1;
-			}
-			n->ip = l.addr;
-			n->mask = l.mask;
-			n->router = l.router;
-			*out = l;
-			return 0;
+			r = fn(c, dhcpc_parse(in, (size_t)k, c->xid, c->n->mac, &l), &l, &until);
+			if (r)
+				return r;
 		}
+		if ((r = fn(c, -1, NULL, &until)))
+			return r;
 	}
 	return -ETIMEDOUT;
+}
+
+static int on_offer(struct dhcpc *c, int type, const struct dhcp_lease *l, int64_t *until)
+{
+	if (type == -1)
+		return c->have_addr;
+	if (type != OFFER)
+		return 0;
+	if (l->addr && (!c->have_addr || (!c->addr.bootfile[0] && l->bootfile[0])))
+		c->addr = *l, c->have_addr = 1;
+	else if (l->proxy && l->bootfile[0] && !c->have_proxy)
+		c->proxy = *l, c->have_proxy = 1;
+	/* after the first address offer, wait a little for a proxy offer; a
+	 * proxy offer alone must not cut the wait: the lab server may answer
+	 * seconds later (dnsmasq pings an address before offering it) */
+	if (c->have_addr && *until - fw_now_ms() > 1500)
+		*until = fw_now_ms() + 1500;
+	return c->have_addr && (c->addr.bootfile[0] || c->have_proxy);
+}
+
+static int on_ack(struct dhcpc *c, int type, const struct dhcp_lease *l, int64_t *until)
+{
+	(void)until;
+	if (type == NAK && l->server == c->addr.server)
+		return -EAGAIN;
+	if (type != ACK || l->server != c->addr.server || l->addr != c->addr.addr)
+		return 0;
+	c->ack = *l;
+	return 1;
+}
+
+int dhcpc_run(struct fw_nic *n, struct dhcp_lease *out)
+{
+	struct dhcpc c = { .n = n, .t0 = fw_now_ms() };
+	struct dhcp_lease *l = &c.ack;
+	int r, naks = 0;
+
+	if (getrandom(&c.xid, sizeof(c.xid), 0) != sizeof(c.xid))
+		c.xid = (uint32_t)fw_now_ms();
+	c.xid ^= (uint32_t)((n->mac[2] << 24) | (n->mac[3] << 16) | (n->mac[4] << 8) | n->mac[5]);
+	do {
+		n->ip = 0;
+		c.have_addr = c.have_proxy = 0;
+		c.xid++;
+		if ((r = exchange(&c, DISCOVER, on_offer)) < 0)
+			return r;
+		r = exchange(&c, REQUEST, on_ack);
+	} while (r == -EAGAIN && ++naks <= 3);	/* NAK: start over */
+	if (r == -EAGAIN)
+		return -ECONNREFUSED;
+	if (r < 0)
+		return r;
+	/* the ACK's values win; the offers fill what it lacks */
+	if (!l->bootfile[0] && c.addr.bootfile[0])
+		memcpy(l->bootfile, c.addr.bootfile, sizeof(l->bootfile));
+	if (!l->bootfile[0] && c.have_proxy) {
+		memcpy(l->bootfile, c.proxy.bootfile, sizeof(l->bootfile));
+		l->next_server = c.proxy.next_server;
+		l->proxy = 1;
+	}
+	n->ip = l->addr;
+	n->mask = l->mask;
+	n->router = l->router;
+	*out = *l;
+	return 0;
 }

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,11 +18,10 @@
 
 int hv_builtin_start(const struct hv_vm *vm, pid_t *pid)
 {
-	char mem[32], smp[32], net[4200], disk[4200], self[4096];
+	char mem[32], smp[32], net[4200], disk[4200], self[4096], errlog[4300];
 	const char *argv[32];
 	ssize_t sl;
 	int n = 0;
-	pid_t p;
 
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl <= 0)
@@ -56,28 +54,8 @@ int hv_builtin_start(const struct hv_vm *vm, pid_t *pid)
 	argv[n++] = vm->console;
 	argv[n] = NULL;
 
-	p = fork();
-	if (p < 0)
-		return -errno;
-	if (p == 0) {
-		char errlog[4300];
-		int devnull = open("/dev/null", O_RDWR), fd;
-
-		setpgid(0, 0);
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			close(devnull);
-		}
-		/* the VMM's own log (netboot steps, exit reason) next to the console */
-		snprintf(errlog, sizeof(errlog), "%s.vmm", vm->console);
-		fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(self, (char *const *)argv);
-		_exit(127);
-	}
-	*pid = p;
-	return 0;
+	/* the VMM's own log (netboot steps, exit reason) next to the console */
+	if (snprintf(errlog, sizeof(errlog), "%s.vmm", vm->console) >= (int)sizeof(errlog))
+		return -ENAMETOOLONG;
+	return hv_spawn(argv, errlog, pid);
 }

@@ -130,10 +130,9 @@ int hv_choose(const char *want, const char *accel, struct hv_choice *out)
 
 int hv_qemu_start(const struct hv_choice *c, const struct hv_vm *vm, pid_t *pid)
 {
-	char mem[32], smp[32], drive[4200], netdev[1200], nic[128], serial[4200];
+	char mem[32], smp[32], drive[4200], netdev[1200], nic[128], serial[4200], errlog[4300];
 	const char *argv[40];
 	int n = 0;
-	pid_t p;
 
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)vm->memory_mib);
 	snprintf(smp, sizeof(smp), "%u", vm->vcpus);
@@ -185,27 +184,9 @@ int hv_qemu_start(const struct hv_choice *c, const struct hv_vm *vm, pid_t *pid)
 	argv[n++] = "none";
 	argv[n] = NULL;
 
-	p = fork();
-	if (p < 0)
-		return -errno;
-	if (p == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		setpgid(0, 0);
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			close(devnull);
-		}
-		/* QEMU's own complaints go next to the console log. */
-		char errlog[4300];
-		snprintf(errlog, sizeof(errlog), "%s.qemu", vm->console);
-		int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	*pid = p;
-	return 0;
+	/* QEMU's own complaints go next to the console log */
+	if (snprintf(errlog, sizeof(errlog), "%s.qemu", vm->console) >= (int)sizeof(errlog))
+		return -ENAMETOOLONG;
+	return hv_spawn(argv, errlog, pid);
 }
+

@@ -16,7 +16,7 @@ enum hv_kind { HV_BUILTIN, HV_QEMU };
 struct hv_choice {
 	enum hv_kind kind;
 	bool kvm;		/* qemu: -accel kvm (else tcg) */
-	char reason[256];	/* one sentence for the user */
+	char reason[384];	/* one sentence for the user */
 };
 
 /* Decide. want: "auto", "builtin", "qemu" (NULL = auto); accel: "kvm",
@@ -40,6 +40,10 @@ struct hv_vm {
 /* Start the VM in the background (own process group); *pid on success. The
  * VM exits when the guest reboots or powers off (-no-reboot). */
 int hv_qemu_start(const struct hv_choice *c, const struct hv_vm *vm, pid_t *pid);
+
+/* Forks argv (its own process group, stdin /dev/null, stdout and stderr
+ * to log). 0 and *pid, or -errno. */
+int hv_spawn(const char *const *argv, const char *log, pid_t *pid);
 
 /* The same with the builtin VMM: `provd vm run --pxe` on slirp serving
  * tftp_dir, as a child process in its own process group; its log goes to
