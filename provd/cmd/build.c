@@ -324,6 +324,29 @@ static void read_events(struct build *b)
 	event_list_free(&l);
 }
 
+/* The builtin VMM's firmware loads the kernel over slirp's TFTP, which
+ * provd's servers never see: its log says when it boots it. */
+static void read_vmm_log(struct build *b)
+{
+	char *path = NULL, line[512];
+	FILE *f;
+
+	if (b->saw_boot || b->hv.kind != HV_BUILTIN || asprintf(&path, "%s.vmm", b->console) < 0)
+		return;
+	f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "vm: netboot: booting ")) {
+			b->saw_boot = true;
+			if (!b->saw_answer)
+				snprintf(b->phase, sizeof(b->phase), "booting installer");
+			break;
+		}
+	fclose(f);
+}
+
 static void show_progress(struct build *b, bool final)
 {
 	static char last_phase[48];
@@ -729,6 +752,7 @@ int build_vm_run(const struct build_opts *o)
 		}
 		if (now_s() - last_events >= 1.0 || b.vm_exited) {
 			read_events(&b);
+			read_vmm_log(&b);
 			read_last_line(&b);
 			last_events = now_s();
 		}

@@ -16,7 +16,7 @@ rig=$top_srcdir/tests/vmrig/rig.sh
 why=$("$rig" check) || skip_all "$why"
 [ -x "${PROVD:-$top_builddir/provd/provd}" ] || skip_all "provd not built"
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 12
+plan 13
 d=$(tmpdir)
 S=$d/job/state
 mkdir -p "$d/job"
@@ -47,6 +47,8 @@ is "the rig ran" "$rc" 0
 is "build-vm succeeded on the builtin VMM" "$(cat "$d/job/build.status" 2>/dev/null)" 0
 [ "$(cat "$d/job/build.status" 2>/dev/null)" = 0 ] || { tail -n 15 "$d/job/build.out"; tail -n 15 "$d/rig.log"; } 2>/dev/null | sed 's/^/# /'
 ok "it said it chose provd's builtin VMM" grep -q "hypervisor: provd's builtin VMM" "$d/job/build.out"
+ok "its progress went through the firmware's boot to the install" sh -c \
+	"grep -q 'booting installer' '$d/job/build.out' && grep -q 'installing' '$d/job/build.out'"
 b=$(ls -d "$S"/builds/*-quick 2>/dev/null | head -n 1)
 ok "the firmware booted the system's own pxelinux entry" sh -c \
 	"grep -q 'address 10.0.2.15, boot file .pxelinux.0. from 10.0.2.2' '$b/console.log.vmm' &&
