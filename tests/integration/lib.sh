@@ -75,6 +75,28 @@ lab_bridge() {
 	ip -n "$1" link set tap0 master br0 up
 }
 
+# bridge_port NS PEER VETH: a veth from NS's br0 (end VETH) to eth0 in
+# namespace PEER, both ends up.
+bridge_port() {
+	ip link add "$3" type veth peer name eth0 netns "$2" &&
+	ip link set "$3" netns "$1" &&
+	ip -n "$1" link set "$3" master br0 up &&
+	ip -n "$2" link set eth0 up
+}
+
+# lab_dhcp NS LAB DIR: the lab's own DHCP server next to provd, as in a
+# real lab: dnsmasq in a new namespace LAB at 192.0.2.2 on NS's br0,
+# addresses 192.0.2.150-199 only, no PXE options, DNS off; log in
+# DIR/dnsmasq.log, leases in DIR/dnsmasq.leases.
+lab_dhcp() {
+	netns_add "$2" && bridge_port "$1" "$2" "l$2" &&
+	ip -n "$2" addr add 192.0.2.2/24 dev eth0 || return 1
+	ip netns exec "$2" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
+		--interface=eth0 --bind-interfaces --dhcp-range=192.0.2.150,192.0.2.199,255.255.255.0,1h \
+		--dhcp-leasefile="$3/dnsmasq.leases" --log-dhcp >"$3/dnsmasq.log" 2>&1 &
+	on_exit "kill $!"
+}
+
 # testos_distro STATE: distro "testos" (Debian's kernel + the busybox guest
 # initramfs of tests/guest) and the one-line answer template test/answer.txt
 # that hands the guest its done callback.

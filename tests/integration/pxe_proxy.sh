@@ -36,25 +36,11 @@ NS=pp$id; LAB=pl$id; C1=pc$id
 MAC=52:54:00:e0:00:02
 CMAC=52:54:00:e0:00:03
 netns_add "$NS" || bail "cannot create a network namespace"
-netns_add "$LAB"
 netns_add "$C1"
 lab_bridge "$NS" || bail "cannot set up the lab bridge"
-n=0
-for c in "$LAB" "$C1"; do
-	n=$((n + 1))
-	ip link add "q$n$id" type veth peer name eth0 netns "$c"
-	ip link set "q$n$id" netns "$NS"
-	ip -n "$NS" link set "q$n$id" master br0 up
-	ip -n "$c" link set eth0 up
-done
+lab_dhcp "$NS" "$LAB" "$T" || bail "cannot start the lab's DHCP server"
+bridge_port "$NS" "$C1" "c$C1"
 ip -n "$C1" link set eth0 address "$CMAC"
-ip -n "$LAB" addr add 192.0.2.2/24 dev eth0
-
-# The lab's DHCP server: addresses only, no PXE options, DNS off.
-ip netns exec "$LAB" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
-	--interface=eth0 --bind-interfaces --dhcp-range=192.0.2.150,192.0.2.199,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --log-dhcp >"$T/dnsmasq.log" 2>&1 &
-on_exit "kill $!"
 
 "$PROVD" --state "$S" init >/dev/null 2>&1
 testos_distro "$S" || bail "cannot build the test guest"

@@ -32,19 +32,8 @@ id=$$
 NS=up$id; LAB=ul$id
 MAC=52:54:00:e0:00:07
 netns_add "$NS" || bail "cannot create a network namespace"
-netns_add "$LAB"
 lab_bridge "$NS" || bail "cannot set up the lab bridge"
-ip link add "v1$id" type veth peer name eth0 netns "$LAB"
-ip link set "v1$id" netns "$NS"
-ip -n "$NS" link set "v1$id" master br0 up
-ip -n "$LAB" link set eth0 up
-ip -n "$LAB" addr add 192.0.2.2/24 dev eth0
-
-# The lab's DHCP server: addresses only, no PXE options, DNS off.
-ip netns exec "$LAB" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
-	--interface=eth0 --bind-interfaces --dhcp-range=192.0.2.150,192.0.2.199,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --log-dhcp >"$T/dnsmasq.log" 2>&1 &
-on_exit "kill $!"
+lab_dhcp "$NS" "$LAB" "$T" || bail "cannot start the lab's DHCP server"
 
 "$PROVD" --state "$S" init >/dev/null 2>&1
 chmod 755 "$T"	# in.tftpd may run as an unprivileged user

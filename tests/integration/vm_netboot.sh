@@ -140,16 +140,7 @@ is "tap: the same command line as over slirp" "$(j "$T/t1" append)" "$(want_appe
 kill "$DPID"; wait "$DPID" 2>/dev/null
 
 # 3. proxy mode: dnsmasq leases the address, provd names the boot file
-netns_add "$LAB"
-ip link add "q$id" type veth peer name eth0 netns "$LAB"
-ip link set "q$id" netns "$NS"
-ip -n "$NS" link set "q$id" master br0 up
-ip -n "$LAB" link set eth0 up
-ip -n "$LAB" addr add 192.0.2.2/24 dev eth0
-ip netns exec "$LAB" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
-	--interface=eth0 --bind-interfaces --dhcp-range=192.0.2.150,192.0.2.199,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --log-dhcp >"$T/dnsmasq.log" 2>&1 &
-on_exit "kill $!"
+lab_dhcp "$NS" "$LAB" "$T" || bail "cannot start the lab's DHCP server"
 ip netns exec "$NS" "$PROVD" --state "$S" --log-level debug serve --http "192.0.2.1:$HP" \
 	--tftp 192.0.2.1:69 --dhcp br0 --dhcp-mode proxy >"$T/serve2.log" 2>&1 &
 DPID=$!
