@@ -1,5 +1,10 @@
 #!/bin/bash
 # bench/vm/run.sh [--build DIR] [VMM...]
+# VMM is provd, qemu-microvm or qemu-q35, optionally with "+vmlinux": then
+# that VMM boots the uncompressed ELF vmlinux taken out of the same bzImage
+# (provd: 64-bit entry at e_entry; QEMU: its PVH note), so no XZ
+# decompression in the guest. X+vmlinux is compared with
+# qemu-microvm+vmlinux when that ran, the others with qemu-microvm.
 # VMM benchmark in the nested rig (tests/vmrig): in ONE L1 run, boot the L2
 # test guest (same kernel, initrd, 256 MiB, 1 vCPU unless VMRIG_L2_CPUS is
 # set) under each VMM (default: provd qemu-microvm qemu-q35), interleaved,
@@ -19,10 +24,25 @@ vmms=${*:-provd qemu-microvm qemu-q35}
 runs=${VMRIG_BENCH_RUNS:-3}
 job=$(mktemp -d "${TMPDIR:-/tmp}/vmbench.XXXXXX")
 trap 'rm -rf "$job"' EXIT
+case " $vmms" in
+*+vmlinux*)
+	# the bzImage's payload (Debian: XZ) is the ELF vmlinux. L1 reads it
+	# at its host path, through the host-root 9p mount (cache=loose) like
+	# the bzImage, not through the job share (/mnt: no cache, so a VMM
+	# that mmaps the file reads it a page per 9p request)
+	k=$("$top/tests/vmrig/rig.sh" kernel) || exit 1
+	pos=$(grep -abo $'\xfd7zXZ\x00' "$k" | head -n 1 | cut -d: -f1)
+	[ -n "$pos" ] && tail -c +$((pos + 1)) "$k" | xz -dc --single-stream > "$job/vmlinux" 2>/dev/null
+	[ "$(head -c 4 "$job/vmlinux" 2>/dev/null | od -An -c | tr -d ' ')" = 177ELF ] ||
+		{ echo "bench/vm: no XZ-compressed ELF payload in $k" >&2; exit 1; }
+	;;
+esac
 "$top/tests/vmrig/rig.sh" run "${args[@]}" --job "$job" --timeout 1200 -- bash -c '
 	for r in $(seq '"$runs"'); do
 		for v in '"$vmms"'; do
-			'"$top"'/tests/vmrig/l2-run.sh "$v" /mnt/$v.$r "vmrig.bench"
+			k=$VMRIG_KERNEL
+			[ "${v%+vmlinux}" != "$v" ] && k='"$job"'/vmlinux
+			VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh "${v%+vmlinux}" /mnt/$v.$r "vmrig.bench"
 		done
 	done
 	dd if=/dev/zero of=/mnt/l1-write bs=1M count=64 conv=fsync 2>&1 | tail -n 1 > /mnt/l1-dd
@@ -50,17 +70,18 @@ for v in $vmms; do
 	printf '%-14s %9s %9s %8s %8s %9s %s\n' "$v" "$(col "$v" marker | median)" \
 		"$(col "$v" exit | median)" "$(col "$v" rss | median)" "$(col "$v" own | median)" \
 		"$(col "$v" write | median)" "$(col "$v" status | tr '\n' ' ')"
-	echo "  runs: marker $(col "$v" marker | tr '\n' ' ')/ exit $(col "$v" exit | tr '\n' ' ')"
+	echo "  runs: marker $(col "$v" marker | tr '\n' ' ')/ exit $(col "$v" exit | tr '\n' ' ')/ write $(col "$v" write | tr '\n' ' ')"
 done
 echo "L1 own write: $(cat "$job/l1-dd" 2>/dev/null)"
-qm=$(col qemu-microvm marker | median) qe=$(col qemu-microvm exit | median)
-qo=$(col qemu-microvm own | median) qw=$(col qemu-microvm write | median)
-[ -n "$qm" ] && for v in $vmms; do
-	[ "$v" = qemu-microvm ] && continue
-	awk -v v="$v" -v m="$(col "$v" marker | median)" -v e="$(col "$v" exit | median)" \
+for v in $vmms; do
+	ref=qemu-microvm
+	case $v in *+vmlinux) case " $vmms " in *" qemu-microvm+vmlinux "*) ref=qemu-microvm+vmlinux ;; esac ;; esac
+	[ "$v" = "$ref" ] && continue
+	awk -v v="$v" -v ref="$ref" -v m="$(col "$v" marker | median)" -v e="$(col "$v" exit | median)" \
 		-v o="$(col "$v" own | median)" -v w="$(col "$v" write | median)" \
-		-v qm="$qm" -v qe="$qe" -v qo="$qo" -v qw="$qw" 'BEGIN {
+		-v qm="$(col "$ref" marker | median)" -v qe="$(col "$ref" exit | median)" \
+		-v qo="$(col "$ref" own | median)" -v qw="$(col "$ref" write | median)" 'BEGIN {
 		if (m == "" || qm <= 0) exit
-		printf "%s/qemu-microvm: marker %.2fx, exit %.2fx, own RSS %.2fx, disk write %.2fx\n",
-			v, m / qm, e / qe, (qo > 0 ? o / qo : 0), (qw > 0 ? w / qw : 0) }'
+		printf "%s/%s: marker %.2fx, exit %.2fx, own RSS %.2fx, disk write %.2fx\n",
+			v, ref, m / qm, e / qe, (qo > 0 ? o / qo : 0), (qw > 0 ? w / qw : 0) }'
 done
