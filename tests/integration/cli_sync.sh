@@ -51,6 +51,7 @@ pxelinux.cfg/default f
 reboot.c32 f
 vesamenu.c32 f
 $([ -r /usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed ] && echo 'grubnetx64.efi f')
+$([ -r /usr/lib/ipxe/ipxe.efi ] && echo 'ipxe.efi f')
 EOF
 )
 is "tree listing, entry by entry" "$(listing)" "$(printf '%s\n' "$expected" | sed '/^$/d')"

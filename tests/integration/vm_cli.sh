@@ -15,7 +15,7 @@ is "vm --help exits 0" "$(run --help)" 0
 grep -q -- "--kernel K" "$d/out" && pass "help shows the options" || fail "help text"
 grep -q "12 --timeout elapsed" "$d/out" && pass "help lists the exit codes" || fail "exit codes in help"
 is "vm run without --kernel is a usage error" "$(run run)" 2
-grep -q -- "--kernel is required" "$d/err" && pass "it says --kernel is missing" || fail "no message: $(cat "$d/err")"
+grep -q -- "--kernel (or --pxe) is required" "$d/err" && pass "it says --kernel is missing" || fail "no message: $(cat "$d/err")"
 is "bad --net" "$(run run --kernel k --net user)" 2
 grep -q "slirp" "$d/err" && pass "--net error names the choices" || fail "no --net hint: $(cat "$d/err")"
 is "bad hostfwd" "$(run run --kernel k --net slirp,hostfwd=tcp::22-10.0.2.15:22)" 2
