@@ -47,6 +47,9 @@ TESTS += tests/integration/pxe_uefi_proxy.sh
 EXTRA_DIST += tests/integration/pxe_uefi_proxy.sh
 TESTS += tests/integration/pxe_uefi_http.sh
 EXTRA_DIST += tests/integration/pxe_uefi_http.sh
+# Full mode behind ISC dhcrelay in a router namespace (giaddr, option 82).
+TESTS += tests/integration/dhcp_relay.sh
+EXTRA_DIST += tests/integration/dhcp_relay.sh
 
 # IPv6 router advertisements (dhcp/ra.c).
 if HAVE_CMOCKA

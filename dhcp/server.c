@@ -298,17 +298,36 @@ static void add_boot(struct dhcp_server *s, struct dhcp_builder *b, const struct
 	}
 }
 
-static void add_net_opts(struct dhcp_server *s, struct dhcp_builder *b, bool lease)
+/* The router for a client given yiaddr (network order). A relayed client
+ * sits on the relay's subnet, where dhcp.router (provd's own segment's
+ * router) is unreachable: it gets giaddr, the relay's address on its
+ * subnet and so its gateway (as dnsmasq does), unless dhcp.router is on
+ * that subnet. Without a router it could not reach provd's TFTP and HTTP
+ * servers, nor send its RELEASE. */
+static uint32_t router_for(const struct dhcp_server *s, const struct dhcp_packet *p, uint32_t yiaddr)
 {
+	uint32_t m = s->cfg.netmask;
+
+	if (!p->giaddr || (s->cfg.router && (s->cfg.router & m) == (yiaddr & m)))
+		return s->cfg.router;
+	return p->giaddr;
+}
+
+static void add_net_opts(struct dhcp_server *s, struct dhcp_builder *b, const struct dhcp_packet *p,
+			 uint32_t yiaddr)
+{
+	uint32_t router;
+
 	dhcp_build_opt_u32(b, OPT_SERVER_ID, s->cfg.server_ip);
-	if (!lease)
+	if (!yiaddr)	/* no lease: NAK, INFORM, proxy */
 		return;
 	dhcp_build_opt_u32(b, OPT_LEASE, htonl(s->cfg.lease_time));
 	dhcp_build_opt_u32(b, OPT_RENEW, htonl(s->cfg.lease_time / 2));
 	dhcp_build_opt_u32(b, OPT_REBIND, htonl(s->cfg.lease_time / 8 * 7));
 	dhcp_build_opt_u32(b, OPT_SUBNET, s->cfg.netmask);
-	if (s->cfg.router)
-		dhcp_build_opt_u32(b, OPT_ROUTER, s->cfg.router);
+	router = router_for(s, p, yiaddr);
+	if (router)
+		dhcp_build_opt_u32(b, OPT_ROUTER, router);
 	if (s->cfg.ndns)
 		dhcp_build_opt(b, OPT_DNS, s->cfg.dns, s->cfg.ndns * 4);
 	if (s->cfg.domain[0])
@@ -424,7 +443,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		int rt = type == DHCPDISCOVER ? DHCPOFFER : DHCPACK;
 		dhcp_build_start(&b, &p, (uint8_t)rt);
 		dhcp_build_addrs(&b, 0, s->cfg.server_ip);
-		add_net_opts(s, &b, false);
+		add_net_opts(s, &b, &p, 0);
 		add_boot(s, &b, &p, mac, &w, out);
 		if (!out->bootfile[0]) {
 			s->st.ignored++;
@@ -463,7 +482,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		}
 		dhcp_build_start(&b, &p, DHCPOFFER);
 		dhcp_build_addrs(&b, htonl(a), s->cfg.server_ip);
-		add_net_opts(s, &b, true);
+		add_net_opts(s, &b, &p, htonl(a));
 		add_boot(s, &b, &p, mac, &w, out);
 		out->yiaddr = htonl(a);
 		return finish(s, &b, out, DHCPOFFER, &p);
@@ -499,7 +518,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 				return 0;
 			}
 			dhcp_build_start(&b, &p, DHCPNAK);
-			add_net_opts(s, &b, false);
+			add_net_opts(s, &b, &p, 0);
 			dhcp_build_opt_str(&b, OPT_MESSAGE, "address not available");
 			/* A NAK always goes out broadcast (or to the relay). */
 			if (!p.giaddr)
@@ -534,7 +553,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		}
 		dhcp_build_start(&b, &p, DHCPACK);
 		dhcp_build_addrs(&b, htonl(want), s->cfg.server_ip);
-		add_net_opts(s, &b, true);
+		add_net_opts(s, &b, &p, htonl(want));
 		add_boot(s, &b, &p, mac, &w, out);
 		out->yiaddr = htonl(want);
 		return finish(s, &b, out, DHCPACK, &p);
@@ -563,7 +582,7 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		s->st.informs++;
 		dhcp_build_start(&b, &p, DHCPACK);
 		dhcp_build_addrs(&b, 0, s->cfg.server_ip);
-		add_net_opts(s, &b, false);
+		add_net_opts(s, &b, &p, 0);
 		if (s->cfg.ndns)
 			dhcp_build_opt(&b, OPT_DNS, s->cfg.dns, s->cfg.ndns * 4);
 		add_boot(s, &b, &p, mac, &w, out);

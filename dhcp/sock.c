@@ -103,10 +103,15 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			log_warn("dhcp %s: cannot send %s: %s", rep.mac, dhcp_msg_name(rep.type), strerror(errno));
 			continue;
 		}
-		struct in_addr ya = { rep.yiaddr };
-		log_info("dhcp %s: %s %s%s%s%s%s%s", rep.mac, dhcp_msg_name(rep.type), inet_ntoa(ya),
+		struct in_addr ya = { rep.yiaddr }, da = { rep.dst_ip };
+		char relay[INET_ADDRSTRLEN] = "";
+		/* Replies to a relay go to its giaddr, port 67 (RFC 2131 §4.1). */
+		if (rep.dst_port == 67)
+			inet_ntop(AF_INET, &da, relay, sizeof(relay));
+		log_info("dhcp %s: %s %s%s%s%s%s%s%s%s", rep.mac, dhcp_msg_name(rep.type), inet_ntoa(ya),
 			 rep.system[0] ? " system " : "", rep.system, rep.bootfile[0] ? " boot " : "",
-			 rep.bootfile, rep.local_port == 4011 ? " (ProxyDHCP, port 4011)" : "");
+			 rep.bootfile, rep.local_port == 4011 ? " (ProxyDHCP, port 4011)" : "",
+			 relay[0] ? " via relay " : "", relay);
 		if (s->fn)
 			s->fn(&rep, s->arg);
 	}

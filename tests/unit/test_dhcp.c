@@ -250,7 +250,55 @@ static void test_relay(void **state)
 	assert_true(rp.has[OPT_RELAY_AGENT]);
 	assert_int_equal(rp.opt[OPT_RELAY_AGENT].len, 6);
 	assert_memory_equal(rp.opt[OPT_RELAY_AGENT].p, o82 + 2, 6);
+	/* No dhcp.router: the relay is the client's gateway. */
+	assert_true(rp.has[OPT_ROUTER]);
+	assert_int_equal(rp.opt[OPT_ROUTER].len, 4);
+	assert_memory_equal(rp.opt[OPT_ROUTER].p, &giaddr, 4);
 	dhcp_server_free(s);
+}
+
+/* The router option of a relayed client: dhcp.router is for provd's own
+ * segment, so a client on the relay's subnet gets giaddr instead, unless
+ * dhcp.router is on its subnet; a local client gets dhcp.router. */
+static uint32_t offered_router(const char *router, const char *range, const char *giaddr)
+{
+	struct dhcp_server_cfg c = { .mode = DHCP_MODE_FULL, .lease_time = 600 };
+	struct dhcp_server *s = NULL;
+	struct dhcp_packet rp;
+	struct dhcp_reply r;
+	uint8_t b[600];
+	size_t n = mkpkt(b, M1, DHCPDISCOVER, 0, 0, -1, NULL);
+	uint32_t gi = giaddr ? inet_addr(giaddr) : 0, got = 0;
+
+	c.server_ip = inet_addr("192.0.2.1");
+	c.netmask = inet_addr("255.255.255.0");
+	c.router = router ? inet_addr(router) : 0;
+	c.range_start = c.range_end = ntohl(inet_addr(range));
+	assert_int_equal(dhcp_server_new(&c, &s), 0);
+	memcpy(b + 24, &gi, 4);
+	assert_int_equal(dhcp_server_handle(s, b, n, NULL, 1, &r), DHCPOFFER);
+	assert_int_equal(r.dst_ip, gi ? gi : htonl(INADDR_BROADCAST));
+	r.buf[0] = 1;
+	assert_int_equal(dhcp_parse(r.buf, r.len, &rp), 0);
+	if (rp.has[OPT_ROUTER]) {
+		assert_int_equal(rp.opt[OPT_ROUTER].len, 4);
+		memcpy(&got, rp.opt[OPT_ROUTER].p, 4);
+	}
+	dhcp_server_free(s);
+	return got;
+}
+
+static void test_relay_router(void **state)
+{
+	/* Relayed, dhcp.router on provd's segment: the relay. */
+	assert_int_equal(offered_router("192.0.2.254", "198.51.100.100", "198.51.100.1"),
+			 inet_addr("198.51.100.1"));
+	/* Relayed, dhcp.router on the client's subnet: dhcp.router. */
+	assert_int_equal(offered_router("198.51.100.254", "198.51.100.100", "198.51.100.1"),
+			 inet_addr("198.51.100.254"));
+	/* Local: dhcp.router, or none. */
+	assert_int_equal(offered_router("192.0.2.254", "192.0.2.100", NULL), inet_addr("192.0.2.254"));
+	assert_int_equal(offered_router(NULL, "192.0.2.100", NULL), 0);
 }
 
 static void test_pool_exhausted(void **state)
@@ -409,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_no_rate_limit),
 		cmocka_unit_test(test_flood_many_macs),
 		cmocka_unit_test(test_relay),
+		cmocka_unit_test(test_relay_router),
 		cmocka_unit_test(test_pool_exhausted),
 		cmocka_unit_test(test_boot_files),
 		cmocka_unit_test(test_proxy),
