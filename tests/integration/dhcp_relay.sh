@@ -15,7 +15,8 @@
 # address in the range, router = the relay's address on the client's
 # subnet); on br0 the requests carry giaddr 198.51.100.1 and option 82, and
 # every reply goes to the relay (198.51.100.1 port 67) with the relay's
-# option 82 echoed byte for byte; provd logs and events show it; a second
+# option 82 echoed unchanged (length and sub-options as tcpdump decodes
+# them); provd logs and events show it; a second
 # client gets another address; a RELEASE (unicast from the client to provd,
 # routed, not relayed: RFC 2131 §4.4.6) frees the lease.
 . "$top_srcdir/tests/integration/lib.sh"
