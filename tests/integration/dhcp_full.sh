@@ -96,7 +96,7 @@ ip netns exec "$C2" "$DHC" -1 -q -sf "$T/dhclient.script" -lf "$T/c2.leases" -pf
 on_exit "kill \$(cat $T/c2.pid 2>/dev/null) 2>/dev/null"
 ip2=$(cat "$T/c2" 2>/dev/null)
 ok "ISC dhclient gets a lease" test -n "$ip2"
-ok "the second client never gets the first one's address" [ -n "$ip2" ] && [ "$ip2" != "$ip1" ]
+ok "the second client never gets the first one's address" test -n "$ip2" -a "$ip2" != "$ip1"
 ok "lease file holds both" sh -c "grep -q '$MAC1 $ip1' '$S/dhcp.leases' && grep -q '$MAC2 $ip2' '$S/dhcp.leases'"
 
 # A known system: its static address and a PXE boot file.

@@ -15,7 +15,7 @@ ls /boot/vmlinuz-* >/dev/null 2>&1 || skip_all "no /boot/vmlinuz-* (linux-image-
 plan 18
 T=$(tmpdir)
 "$top_srcdir/scripts/installer/mkinitrd" "$T/inst" >"$T/mk.log" 2>&1
-ok "mkinitrd builds vmlinuz and initrd.gz" [ -s "$T/inst/vmlinuz" ] && [ -s "$T/inst/initrd.gz" ]
+ok "mkinitrd builds vmlinuz and initrd.gz" test -s "$T/inst/vmlinuz" -a -s "$T/inst/initrd.gz"
 mkdir "$T/root"
 (cd "$T/root" && zcat "$T/inst/initrd.gz" | cpio -id --quiet 2>/dev/null)
 missing=
