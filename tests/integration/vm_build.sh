@@ -47,8 +47,10 @@ is "the rig ran" "$rc" 0
 is "build-vm succeeded on the builtin VMM" "$(cat "$d/job/build.status" 2>/dev/null)" 0
 [ "$(cat "$d/job/build.status" 2>/dev/null)" = 0 ] || { tail -n 15 "$d/job/build.out"; tail -n 15 "$d/rig.log"; } 2>/dev/null | sed 's/^/# /'
 ok "it said it chose provd's builtin VMM" grep -q "hypervisor: provd's builtin VMM" "$d/job/build.out"
+# (the test guest fetches its answer and calls back within a second, so
+# "installing" may be skipped for "install done" in the same poll)
 ok "its progress went through the firmware's boot to the install" sh -c \
-	"grep -q 'booting installer' '$d/job/build.out' && grep -q 'installing' '$d/job/build.out'"
+	"grep -q 'booting installer' '$d/job/build.out' && grep -Eq 'installing|install done' '$d/job/build.out'"
 grep -q 'booting installer' "$d/job/build.out" || sed 's/^/# build: /' "$d/job/build.out"
 b=$(ls -d "$S"/builds/*-quick 2>/dev/null | head -n 1)
 ok "the firmware booted the system's own pxelinux entry" sh -c \
