@@ -75,6 +75,19 @@ lab_bridge() {
 	ip -n "$1" link set tap0 master br0 up
 }
 
+# tiny_system STATE MAC KERNEL_OPTIONS [SYSTEM-ADD ARGS...]: a new state
+# with the testos distro, profile "tiny" (the test/answer.txt answer, the
+# given kernel options) and system vm1 on MAC with --pxe-just-once.
+tiny_system() {
+	local s=$1 mac=$2 kopts=$3
+	shift 3
+	"$PROVD" --state "$s" init >/dev/null 2>&1
+	testos_distro "$s" || return 1
+	"$PROVD" --state "$s" profile add tiny --distro testos --autoinstall test/answer.txt \
+		--kernel-options "$kopts" >/dev/null &&
+	"$PROVD" --state "$s" system add vm1 --profile tiny --mac "$mac" --pxe-just-once "$@" >/dev/null
+}
+
 # bridge_port NS PEER VETH: a veth from NS's br0 (end VETH) to eth0 in
 # namespace PEER, both ends up.
 bridge_port() {

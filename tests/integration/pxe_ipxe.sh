@@ -23,11 +23,7 @@ MAC=52:54:00:e0:00:01
 netns_add "$NS" || bail "cannot create a network namespace"
 lab_bridge "$NS" || bail "cannot set up the lab bridge"
 
-"$PROVD" --state "$S" init >/dev/null 2>&1
-testos_distro "$S" || bail "cannot build the test guest"
-"$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
-	--kernel-options "console=ttyS0" >/dev/null
-"$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once >/dev/null
+tiny_system "$S" "$MAC" "console=ttyS0" || bail "cannot build the test state"
 
 HP=$(free_port)
 ip netns exec "$NS" "$PROVD" --state "$S" serve --http "192.0.2.1:$HP" --no-tftp \

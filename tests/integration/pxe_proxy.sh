@@ -42,11 +42,7 @@ lab_dhcp "$NS" "$LAB" "$T" || bail "cannot start the lab's DHCP server"
 bridge_port "$NS" "$C1" "c$C1"
 ip -n "$C1" link set eth0 address "$CMAC"
 
-"$PROVD" --state "$S" init >/dev/null 2>&1
-testos_distro "$S" || bail "cannot build the test guest"
-"$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
-	--kernel-options "console=ttyS0 provd.poweroff" >/dev/null
-"$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once >/dev/null
+tiny_system "$S" "$MAC" "console=ttyS0 provd.poweroff" || bail "cannot build the test state"
 
 HP=$(free_port)
 ip netns exec "$NS" "$PROVD" --state "$S" --log-level debug serve --http "192.0.2.1:$HP" --no-tftp \

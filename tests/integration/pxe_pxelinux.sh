@@ -26,12 +26,8 @@ MAC=52:54:00:e0:00:04
 netns_add "$NS" || bail "cannot create a network namespace"
 lab_bridge "$NS" || bail "cannot set up the lab bridge"
 
-"$PROVD" --state "$S" init >/dev/null 2>&1
 chmod 755 "$T"	# in.tftpd may run as an unprivileged user
-testos_distro "$S" || bail "cannot build the test guest"
-"$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
-	--kernel-options "console=ttyS0" >/dev/null
-"$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once --loader pxelinux >/dev/null
+tiny_system "$S" "$MAC" "console=ttyS0" --loader pxelinux || bail "cannot build the test state"
 
 HP=$(free_port)
 ip netns exec "$NS" "$PROVD" --state "$S" --log-level debug serve --http "192.0.2.1:$HP" \

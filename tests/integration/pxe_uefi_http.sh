@@ -86,11 +86,7 @@ PY
 ok "OVMF has a UEFI HTTPv4 boot option, now first in BootOrder" test -s "$T/bootorder"
 diag "BootOrder: $(cat "$T/bootorder")"
 
-"$PROVD" --state "$S" init >/dev/null 2>&1
-testos_distro "$S" || bail "cannot build the test guest"
-"$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
-	--kernel-options "console=ttyS0 provd.poweroff" >/dev/null
-"$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once >/dev/null
+tiny_system "$S" "$MAC" "console=ttyS0 provd.poweroff" || bail "cannot build the test state"
 HP=$(free_port)
 ip netns exec "$NS" "$PROVD" --state "$S" --log-level debug serve --http "192.0.2.1:$HP" \
 	--no-tftp --dhcp br0 --dhcp-mode full --dhcp-range 192.0.2.100-192.0.2.120 \

@@ -35,12 +35,8 @@ netns_add "$NS" || bail "cannot create a network namespace"
 lab_bridge "$NS" || bail "cannot set up the lab bridge"
 lab_dhcp "$NS" "$LAB" "$T" || bail "cannot start the lab's DHCP server"
 
-"$PROVD" --state "$S" init >/dev/null 2>&1
 chmod 755 "$T"	# in.tftpd may run as an unprivileged user
-testos_distro "$S" || bail "cannot build the test guest"
-"$PROVD" --state "$S" profile add tiny --distro testos --autoinstall test/answer.txt \
-	--kernel-options "console=ttyS0 provd.poweroff" >/dev/null
-"$PROVD" --state "$S" system add vm1 --profile tiny --mac "$MAC" --pxe-just-once >/dev/null
+tiny_system "$S" "$MAC" "console=ttyS0 provd.poweroff" || bail "cannot build the test state"
 
 # --ra on: this lab has no IPv6 router, and iPXE would wait for one.
 HP=$(free_port)
