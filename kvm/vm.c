@@ -655,6 +655,7 @@ static void vm_free(struct vmm *vm)
 		close(vm->kvm_fd);
 	bus_destroy(&vm->bus);
 	pthread_mutex_destroy(&vm->pci_lock);
+	pthread_mutex_destroy(&vm->cring_lock);
 	pthread_mutex_destroy(&vm->defer_lock);
 	free(vm);
 }
@@ -685,6 +686,7 @@ int vm_boot(const struct vm_config *c)
 	vm->defer_tail = &vm->defer_head;
 	vm->mmio_next = VM_PCI_MMIO_BASE;
 	pthread_mutex_init(&vm->pci_lock, NULL);
+	pthread_mutex_init(&vm->cring_lock, NULL);
 	pthread_mutex_init(&vm->defer_lock, NULL);
 	r = bus_init(&vm->bus);
 	if (r < 0)

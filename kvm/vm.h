@@ -73,6 +73,13 @@ struct vmm {
 
 	struct platform *plat;
 	struct irq_routes *irq;		/* irq.c: MSI routes and irqfds */
+
+	/* coalesced PIO (cpu.c): KVM queues writes to 0xCF8-0xCFB in this
+	 * ring, shared by all vCPUs, instead of exiting; drained under
+	 * cring_lock before any exit is handled. NULL: not in use. */
+	struct kvm_coalesced_mmio_ring *cring;
+	uint32_t cring_max;
+	pthread_mutex_t cring_lock;
 	uint64_t boot_entry;		/* 64-bit kernel entry (load_kernel) */
 };
 

@@ -108,11 +108,14 @@ cmd_run() {
 	} > "$job/cmd"
 	# L1: q35 under multi-threaded TCG with SVM+NPT emulated so kvm-amd
 	# loads; host root read-only over 9p, the job dir writable.
+	# no_timer_check: on a loaded host TCG can starve L1's timer through
+	# the kernel's IO-APIC timer check, which then panics ("IO-APIC +
+	# timer doesn't work!", seen here); virtual machines skip that check.
 	qemu-system-x86_64 -accel tcg,thread=multi -M q35 -cpu EPYC,+svm,+npt \
 		-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
 		-chardev stdio,id=con,signal=off -serial chardev:con \
 		-kernel "$kimg" -initrd "$l1" \
-		-append "console=ttyS0 quiet loglevel=${VMRIG_LOGLEVEL:-1} panic=-1 rdinit=/init" \
+		-append "console=ttyS0 quiet loglevel=${VMRIG_LOGLEVEL:-1} panic=-1 no_timer_check rdinit=/init" \
 		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
 		-fsdev local,id=jb,path="$job",security_model=none \
