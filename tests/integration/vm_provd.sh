@@ -22,11 +22,11 @@ cp "$k" "$d/ud2-kernel"
 setup_sects=$(od -An -tu1 -j 497 -N 1 "$k" | tr -d ' ')
 [ "$setup_sects" = 0 ] && setup_sects=4
 printf '\x0f\x0b' | dd of="$d/ud2-kernel" bs=1 seek=$(( (setup_sects + 1) * 512 + 0x200 )) conv=notrunc 2>/dev/null
-"$rig" run --build "$top_builddir" --job "$d/job" --timeout 300 -- bash -c '
+"$rig" run --build "$top_builddir" --job "$d/job" --timeout 900 -- bash -c '
 	'"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/p
 	VMRIG_L2_CPUS=2 '"$top_srcdir"'/tests/vmrig/l2-run.sh '"${VMRIG_VMM:-provd}"' /mnt/r "vmrig.quick vmrig.reboot"
 	if [ "${VMRIG_VMM:-provd}" = provd ]; then
-		"$PROVD" vm run --kernel '"$d/ud2-kernel"' --memory 128 --console /mnt/crash-console --timeout 60 2>/mnt/crash-stderr
+		"$PROVD" vm run --kernel '"$d/ud2-kernel"' --memory 128 --console /mnt/crash-console --timeout 180 2>/mnt/crash-stderr
 		echo $? > /mnt/crash-status
 	fi' >"$d/rig.log" 2>&1
 rc=$?

@@ -45,12 +45,12 @@ setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$PROVD" vm run --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD" \
 	--append "console=ttyS0 panic=-1 quiet" --disk "$out/disk.img" \
 	--net tap:tap0 --mac 52:54:00:c0:ff:ee --memory 256 --vcpus 1 \
-	--console stdio --timeout 120 </dev/null > "$out/console" 2> "$out/stderr"
+	--console stdio --timeout 300 </dev/null > "$out/console" 2> "$out/stderr"
 echo $? > "$out/status"
 kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
 exit 0
 EOF
-"$rig" run --build "$top_builddir" --job "$d/job" --timeout 300 -- \
+"$rig" run --build "$top_builddir" --job "$d/job" --timeout 600 -- \
 	unshare -n bash /mnt/tap-l1.sh >"$d/rig.log" 2>&1
 rc=$?
 is "the rig ran" "$rc" 0

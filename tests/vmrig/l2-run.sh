@@ -21,7 +21,7 @@ case "$vmm" in
 provd)
 	cmd=("${PROVD:-provd}" vm run --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD"
 		--append "$append" --disk "$out/disk.img" --net slirp
-		--memory "$mem" --vcpus "$cpus" --console stdio --timeout 120) ;;
+		--memory "$mem" --vcpus "$cpus" --console stdio --timeout 300) ;;
 qemu-microvm)
 	cmd=(qemu-system-x86_64 -enable-kvm -M microvm,pit=on,pic=off,rtc=on -nodefaults
 		-no-user-config -display none -serial stdio -m "$mem" -smp "$cpus"
