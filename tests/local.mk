@@ -54,3 +54,8 @@ EXTRA_DIST += tests/integration/vm_rig.sh tests/vmrig/rig.sh tests/vmrig/mkinitr
 	bench/vm/run.sh tests/integration/vm_provd.sh
 # tests/integration/vm_provd.sh (provd vm run device checks in the rig) is in
 # TESTS through kvm/local.mk.
+
+# The nested rig caches its initramfs images in the build folder
+# (tests/vmrig/rig.sh); they are build output.
+clean-local:
+	-rm -rf vmrig-cache
