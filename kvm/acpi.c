@@ -1,7 +1,8 @@
 /*
- * kvm/acpi.c - RSDP, XSDT, FADT, FACS, MADT and a DSDT with \_S5 and the
- * PCI root bridge (ACPI 6.4: §5.2.5 RSDP, §5.2.8 XSDT, §5.2.9 FADT,
- * §5.2.10 FACS, §5.2.12 MADT, §20 AML, §6.4 resource descriptors).
+ * kvm/acpi.c - RSDP, XSDT, FADT, FACS, MADT, MCFG and a DSDT with \_S5, the
+ * PCI root bridge and the ECAM reservation (ACPI 6.4: §5.2.5 RSDP, §5.2.8
+ * XSDT, §5.2.9 FADT, §5.2.10 FACS, §5.2.12 MADT, §20 AML, §6.4 resource
+ * descriptors; MCFG: PCI Firmware Spec 3.3 §4.1.2).
  * Pure: builds bytes into a buffer; the VMM copies it to ACPI_GPA.
  */
 #include "config.h"
@@ -14,6 +15,7 @@
 #define HDR 36
 #define FADT_LEN 276		/* revision 6 */
 #define FACS_LEN 64
+#define MCFG_LEN (HDR + 8 + 16)	/* one allocation: segment 0 */
 #define GAS_IO 1
 
 static void wr16(uint8_t *p, uint16_t v)
@@ -206,12 +208,23 @@ static void res_dword_mem(struct aml *a, uint32_t base, uint32_t size)
 	aml_put(a, d, sizeof(d));
 }
 
+/* §6.4.3.4 32-Bit Fixed Memory Range Descriptor, read-write */
+static void res_fixed_mem(struct aml *a, uint32_t base, uint32_t size)
+{
+	uint8_t d[12] = { 0x86, 9, 0, 1 };
+
+	wr32(d + 4, base);
+	wr32(d + 8, size);
+	aml_put(a, d, sizeof(d));
+}
+
 static int build_dsdt(struct aml *t, const struct acpi_config *c)
 {
 	static const uint8_t dev_op[2] = { 0x5b, 0x82 }, buf_op = 0x11,
 			     pkg_op = 0x12, scope_op = 0x10;
 	struct aml s5 = { .n = 0 }, crs = { .n = 0 }, crsbuf = { .n = 0 },
-		   pci = { .n = 0 }, sb = { .n = 0 };
+		   pci = { .n = 0 }, sb = { .n = 0 }, res = { .n = 0 },
+		   rcrs = { .n = 0 }, rcrsbuf = { .n = 0 };
 	/* I/O ports 0xcf8-0xcff belong to the bridge itself */
 	static const uint8_t io_cf8[8] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c,
 					   0x01, 0x08 };
@@ -227,10 +240,12 @@ static int build_dsdt(struct aml *t, const struct acpi_config *c)
 	aml_put(t, "_S5_", 4);
 	aml_wrap(t, &pkg_op, 1, &s5);
 
-	/* _CRS of PCI0: bus 0-255, its conf1 ports, I/O around them, the
+	/* _CRS of PCI0: its buses (those of the ECAM window when there is
+	 * one), its conf1 ports if it decodes them, I/O around them, the
 	 * BAR window */
-	res_word(&crs, 2, 0, 0xff);
-	aml_put(&crs, io_cf8, sizeof(io_cf8));
+	res_word(&crs, 2, 0, c->ecam_base ? (uint16_t)(c->ecam_buses - 1) : 0xff);
+	if (c->conf1)
+		aml_put(&crs, io_cf8, sizeof(io_cf8));
 	res_word(&crs, 1, 0x0000, 0x0cf7);
 	res_word(&crs, 1, 0x0d00, 0xffff);
 	res_dword_mem(&crs, c->pci_mmio_base, c->pci_mmio_size);
@@ -250,9 +265,24 @@ static int build_dsdt(struct aml *t, const struct acpi_config *c)
 	aml_put(&pci, "_CRS", 4);
 	aml_wrap(&pci, &buf_op, 1, &crsbuf);
 
-	/* Scope(\_SB) { Device(PCI0) { ... } } */
+	/* Scope(\_SB) { Device(PCI0) { ... } Device(RES0) { ... } } */
 	aml_put(&sb, "\\_SB_", 5);
 	aml_wrap(&sb, dev_op, 2, &pci);
+	if (c->ecam_base) {
+		/* motherboard resource holding the ECAM window: Linux uses
+		 * MCFG only once it finds it reserved here */
+		res_fixed_mem(&rcrs, c->ecam_base, c->ecam_buses << 20);
+		aml_put(&rcrs, end_tag, sizeof(end_tag));
+		aml_int(&rcrsbuf, (uint32_t)rcrs.n);
+		aml_put(&rcrsbuf, rcrs.b, rcrs.n);
+		aml_put(&res, "RES0", 4);
+		aml_name_int(&res, "_HID", eisa_id("PNP0C02"));
+		aml_name_int(&res, "_UID", 1);
+		aml_byte(&res, 0x08);
+		aml_put(&res, "_CRS", 4);
+		aml_wrap(&res, &buf_op, 1, &rcrsbuf);
+		aml_wrap(&sb, dev_op, 2, &res);
+	}
 	aml_wrap(t, &scope_op, 1, &sb);
 	return t->err;
 }
@@ -265,13 +295,22 @@ int acpi_build(uint8_t *buf, size_t len, uint32_t gpa,
 	       const struct acpi_config *c)
 {
 	struct aml dsdt = { .n = 0 };
-	size_t off_facs = 64, off_xsdt, off_fadt, off_madt, off_dsdt, end;
-	uint32_t xsdt_len = HDR + 2 * 8, madt_len, dsdt_len, i;
+	size_t off_facs = 64, off_xsdt, off_fadt, off_madt, off_mcfg, off_dsdt, end;
+	uint32_t xsdt_len = HDR + 2 * 8, madt_len, mcfg_len = 0, dsdt_len, i;
 	uint8_t *t, *e;
 	int r;
 
 	if (c->ncpus == 0 || c->ncpus > 254 || (gpa & 15))
 		return -EINVAL;
+	if (c->ecam_base) {
+		/* the window must be 1 MiB-aligned per bus and below 4 GiB */
+		if (c->ecam_buses < 1 || c->ecam_buses > 256 ||
+		    (c->ecam_base & 0xfffff) ||
+		    (uint64_t)c->ecam_base + ((uint64_t)c->ecam_buses << 20) > (1ull << 32))
+			return -EINVAL;
+		mcfg_len = MCFG_LEN;
+		xsdt_len += 8;
+	}
 	r = build_dsdt(&dsdt, c);
 	if (r < 0)
 		return r;
@@ -282,7 +321,8 @@ int acpi_build(uint8_t *buf, size_t len, uint32_t gpa,
 	off_xsdt = off_facs + FACS_LEN;
 	off_fadt = ALIGN16(off_xsdt + xsdt_len);
 	off_madt = ALIGN16(off_fadt + FADT_LEN);
-	off_dsdt = ALIGN16(off_madt + madt_len);
+	off_mcfg = ALIGN16(off_madt + madt_len);
+	off_dsdt = ALIGN16(off_mcfg + mcfg_len);
 	end = off_dsdt + dsdt_len;
 	if (end > len || end > ACPI_MAX_SIZE)
 		return -ENOSPC;
@@ -309,6 +349,8 @@ int acpi_build(uint8_t *buf, size_t len, uint32_t gpa,
 	header(t, "XSDT", xsdt_len, 1);
 	wr64(t + HDR, gpa + off_fadt);
 	wr64(t + HDR + 8, gpa + off_madt);
+	if (mcfg_len)
+		wr64(t + HDR + 16, gpa + off_mcfg);
 	finish(t, xsdt_len);
 
 	t = buf + off_fadt;
@@ -324,7 +366,9 @@ int acpi_build(uint8_t *buf, size_t len, uint32_t gpa,
 	wr16(t + 96, 0x0fff);	/* no C2 */
 	wr16(t + 98, 0x0fff);	/* no C3 */
 	t[108] = 0x32;		/* CMOS century register */
-	wr16(t + 109, 0x0003);	/* IAPC_BOOT_ARCH: legacy devices, 8042 */
+	/* IAPC_BOOT_ARCH: legacy devices; 8042 only when it has a use, as
+	 * Linux probes it (about 100 port exits) whenever this bit is set */
+	wr16(t + 109, c->i8042 ? 0x0003 : 0x0001);
 	/* flags: WBINVD, C1, no fixed power/sleep buttons, reset register */
 	wr32(t + 112, 1u << 0 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 10);
 	gas_io(t + 116, 8, ACPI_RESET_PORT);
@@ -374,6 +418,17 @@ int acpi_build(uint8_t *buf, size_t len, uint32_t gpa,
 	wr16(e + 3, 0);
 	e[5] = 1;
 	finish(t, madt_len);
+
+	if (mcfg_len) {
+		t = buf + off_mcfg;
+		header(t, "MCFG", mcfg_len, 1);
+		e = t + HDR + 8;	/* 8 reserved bytes, then the allocation */
+		wr64(e, c->ecam_base);
+		wr16(e + 8, 0);				/* segment */
+		e[10] = 0;				/* start bus */
+		e[11] = (uint8_t)(c->ecam_buses - 1);	/* end bus */
+		finish(t, mcfg_len);
+	}
 
 	t = buf + off_dsdt;
 	header(t, "DSDT", dsdt_len, 2);

@@ -13,6 +13,7 @@
 #ifndef PROVD_KVM_ACPI_H
 #define PROVD_KVM_ACPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,12 +44,18 @@ struct acpi_config {
 	uint32_t lapic_addr;
 	uint32_t pci_mmio_base;		/* 32-bit PCI window for BARs */
 	uint32_t pci_mmio_size;
+	bool conf1;			/* the bridge decodes 0xcf8-0xcff */
+	uint32_t ecam_base;		/* MCFG window, 0 = none */
+	unsigned int ecam_buses;	/* 1-256 buses of 1 MiB from bus 0 */
+	bool i8042;			/* FADT: an 8042 is worth probing */
 };
 
 /*
- * Writes RSDP (at buf offset 0), FACS, XSDT, FADT, MADT and DSDT into buf,
+ * Writes RSDP (at buf offset 0), FACS, XSDT, FADT, MADT, MCFG (when
+ * ecam_base is set; the DSDT then reserves the window with a PNP0C02
+ * device, which Linux requires before it uses ECAM) and DSDT into buf,
  * which will be at guest address gpa (16-byte aligned). Returns the bytes
- * used, -EINVAL for bad ncpus (0 or > 254) or alignment, -ENOSPC if len is
+ * used, -EINVAL for bad ncpus (0 or > 254), alignment or ECAM window, -ENOSPC if len is
  * too small.
  */
 int acpi_build(uint8_t *buf, size_t len, uint32_t gpa,

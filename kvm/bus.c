@@ -65,6 +65,19 @@ int bus_mmio_add(struct bus *b, uint64_t gpa, uint64_t len, vmm_io_fn *fn,
 	return r;
 }
 
+int bus_mmio_add_fixed(struct bus *b, uint64_t gpa, uint64_t len,
+		       vmm_io_fn *fn, void *opaque)
+{
+	if (len == 0 || gpa + len < gpa)
+		return -EINVAL;
+	if (overlaps(b->fixed, b->nfixed, gpa, len))
+		return -EEXIST;
+	if (b->nfixed == BUS_MAX_FIXED)
+		return -ENOSPC;
+	b->fixed[b->nfixed++] = (struct bus_region){ gpa, len, fn, opaque };
+	return 0;
+}
+
 /* A guest sizing or moving a BAR may briefly put it anywhere, even over
  * another region; lookups take the first match, so no overlap check. */
 int bus_mmio_move(struct bus *b, void *opaque, uint64_t old_gpa,
@@ -116,6 +129,16 @@ void bus_pio(struct bus *b, uint16_t port, bool write, uint8_t *data,
 void bus_mmio(struct bus *b, uint64_t gpa, bool write, uint8_t *data,
 	      unsigned int len)
 {
+	for (unsigned int i = 0; i < b->nfixed; i++) {
+		const struct bus_region *r = &b->fixed[i];
+
+		if (gpa >= r->base && gpa - r->base < r->len) {
+			if (!write)
+				memset(data, 0xff, len);
+			r->fn(r->opaque, gpa - r->base, write, data, len);
+			return;
+		}
+	}
 	pthread_rwlock_rdlock(&b->mmio_lock);
 	for (unsigned int i = 0; i < b->nmmio; i++) {
 		const struct bus_region *r = &b->mmio[i];

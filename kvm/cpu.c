@@ -345,7 +345,8 @@ static void crash(struct vcpu *v)
 /* Exit statistics are for `--log-level debug` (which device makes the
  * guest slow); per-port counters exist only then, one add per exit. */
 /*
- * Coalesced PIO for the conf1 address port. Every PCI config access is an
+ * Coalesced PIO for the conf1 address port (used by early quirks even with
+ * ECAM, and by --pci-conf1 guests). Every PCI config access is an
  * address write to 0xCF8 then a data access at 0xCFC: two exits. KVM can
  * queue the first in a ring instead (KVM_CAP_COALESCED_PIO, Linux 4.20;
  * QEMU does the same for 0xCF8), so an access costs one exit: the data
@@ -355,6 +356,9 @@ static void crash(struct vcpu *v)
 static void coalesced_setup(struct vmm *vm, struct kvm_run *run)
 {
 	struct kvm_coalesced_mmio_zone z = { .addr = PCI_CONF1_ADDR, .size = 4, .pio = 1 };
+	/* the CMOS index port likewise: each RTC/CMOS read is an index write
+	 * then a data read at 0x71, which drains the ring first */
+	struct kvm_coalesced_mmio_zone rtc = { .addr = 0x70, .size = 1, .pio = 1 };
 	long page = sysconf(_SC_PAGESIZE);
 	int off = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 
@@ -364,6 +368,8 @@ static void coalesced_setup(struct vmm *vm, struct kvm_run *run)
 		log_debug("vm: conf1 address writes exit (no coalesced PIO)");
 		return;
 	}
+	if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &rtc) < 0)
+		log_debug("vm: CMOS index writes exit: %s", strerror(errno));
 	vm->cring = (struct kvm_coalesced_mmio_ring *)((uint8_t *)run + (size_t)off * (size_t)page);
 	vm->cring_max = (uint32_t)(((size_t)page - sizeof(struct kvm_coalesced_mmio_ring)) /
 				   sizeof(struct kvm_coalesced_mmio));

@@ -9,15 +9,16 @@ libkvm_a_SOURCES = \
 	kvm/mem.c kvm/mem.h \
 	kvm/e820.c kvm/e820.h \
 	kvm/mptable.c kvm/mptable.h \
-	kvm/pci.c kvm/pci.h \
+	kvm/pci.c kvm/pci.h kvm/ecam.c \
 	kvm/probe.c kvm/probe.h \
 	kvm/hw/serial8250.c kvm/hw/serial8250.h \
 	kvm/hw/i8042.c kvm/hw/i8042.h \
 	kvm/boot_bzimage.c kvm/boot_bzimage.h kvm/boot_elf.c kvm/boot_elf.h \
+	kvm/kcache.c kvm/kcache.h \
 	kvm/virtio/queue.c kvm/virtio/queue.h \
 	kvm/vmm.h
-libkvm_a_CFLAGS = $(AM_CFLAGS) $(SLIRP_CFLAGS) $(EXT2FS_CFLAGS)
-KVM_A = libkvm.a $(BASE_A) $(SLIRP_LIBS) $(EXT2FS_LIBS) -lpthread
+libkvm_a_CFLAGS = $(AM_CFLAGS) $(SLIRP_CFLAGS) $(EXT2FS_CFLAGS) $(UNPACK_CFLAGS)
+KVM_A = libkvm.a $(BASE_A) $(SLIRP_LIBS) $(EXT2FS_LIBS) $(UNPACK_LIBS) -lpthread
 # The device side (virtio transport and devices, net backends) keeps its own
 # fragment so the VM core and the devices can be worked on apart.
 include kvm/virtio/local.mk
@@ -103,3 +104,22 @@ EXTRA_DIST += tests/integration/vm_cli.sh
 # provd vm run in the nested rig (tests/vmrig): marker, CPUs, virtio-blk,
 # slirp DHCP + HTTP, hwrng, poweroff 0 / reboot 10 (skips without the rig)
 TESTS += tests/integration/vm_provd.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_kcache
+TESTS += tests/unit/test_kcache
+tests_unit_test_kcache_SOURCES = tests/unit/test_kcache.c
+tests_unit_test_kcache_CFLAGS = $(CMOCKA_TEST_CFLAGS) $(UNPACK_CFLAGS)
+tests_unit_test_kcache_LDADD = $(KVM_A) $(CMOCKA_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_kcache
+TESTS += tests/fuzz/fuzz_kcache
+tests_fuzz_fuzz_kcache_SOURCES = tests/fuzz/fuzz_kcache.c $(FUZZ_REPLAY_SRC)
+tests_fuzz_fuzz_kcache_LDADD = $(KVM_A)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/libfuzzer_kcache
+tests_fuzz_libfuzzer_kcache_SOURCES = tests/fuzz/fuzz_kcache.c
+tests_fuzz_libfuzzer_kcache_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_kcache_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_libfuzzer_kcache_LDADD = $(KVM_A)
+endif

@@ -1,6 +1,7 @@
 /*
  * kvm/pci.c - PCI configuration space (PCI Local Bus Spec 3.0 §6), MSI-X
- * (§6.8.2) and configuration mechanism #1 (§3.2.2.3.2).
+ * (§6.8.2), configuration mechanism #1 (§3.2.2.3.2) and ECAM (PCI Express
+ * Base Spec §7.2.2).
  */
 #include "config.h"
 
@@ -273,4 +274,43 @@ void pci_conf1_io(struct pci_bus *b, uint16_t port, bool write,
 none:
 	if (!write)
 		*val = len == 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
+}
+
+void pci_ecam_io(struct pci_bus *b, uint64_t off, bool write, unsigned int len,
+		 uint32_t *val)
+{
+	unsigned int slot = (unsigned int)(off >> 15) & 0x1f;
+	unsigned int fn = (unsigned int)(off >> 12) & 7;
+	unsigned int reg = (unsigned int)(off & 0xfff);
+	struct pci_dev *d = off < PCI_ECAM_BUS_SIZE && !fn ? b->dev[slot] : NULL;
+
+	if (d != NULL && reg < PCI_CFG_SIZE) {
+		if (write)
+			pci_dev_cfg_write(d, reg, len, *val);
+		else
+			*val = pci_dev_cfg_read(d, reg, len);
+		return;
+	}
+	if (!write)
+		*val = d != NULL ? 0 : len == 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
+}
+
+void pci_ecam_sync(const struct pci_bus *b, unsigned int slot, uint8_t *img)
+{
+	uint8_t *f = img + (size_t)slot * 8 * PCI_ECAM_FN_SIZE;
+	const struct pci_dev *d = slot < PCI_MAX_DEVS ? b->dev[slot] : NULL;
+
+	if (slot >= PCI_MAX_DEVS)
+		return;
+	memset(f, 0xff, 8 * PCI_ECAM_FN_SIZE);
+	if (d == NULL)
+		return;
+	memcpy(f, d->cfg, PCI_CFG_SIZE);
+	memset(f + PCI_CFG_SIZE, 0, PCI_ECAM_FN_SIZE - PCI_CFG_SIZE);
+}
+
+void pci_ecam_fill(const struct pci_bus *b, uint8_t *img)
+{
+	for (unsigned int slot = 0; slot < PCI_MAX_DEVS; slot++)
+		pci_ecam_sync(b, slot, img);
 }

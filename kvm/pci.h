@@ -1,8 +1,9 @@
 /*
  * kvm/pci.h - PCI type-0 configuration space, 32-bit memory BARs, the
- * MSI-X capability and table, and the conf1 mechanism (0xCF8/0xCFC) on
- * bus 0. Pure register models: the VMM maps BARs and routes MSI-X vectors
- * (KVM_SET_GSI_ROUTING + irqfd) from what these report.
+ * MSI-X capability and table, and the two configuration mechanisms on
+ * bus 0: conf1 (0xCF8/0xCFC) and ECAM (PCIe memory-mapped, 4 KiB per
+ * function). Pure register models: the VMM maps BARs and routes MSI-X
+ * vectors (KVM_SET_GSI_ROUTING + irqfd) from what these report.
  */
 #ifndef PROVD_KVM_PCI_H
 #define PROVD_KVM_PCI_H
@@ -15,6 +16,8 @@
 #define PCI_MSIX_MAX 64
 #define PCI_CONF1_ADDR 0xcf8
 #define PCI_CONF1_DATA 0xcfc
+#define PCI_ECAM_FN_SIZE 4096u
+#define PCI_ECAM_BUS_SIZE (PCI_MAX_DEVS * 8u * PCI_ECAM_FN_SIZE)	/* 1 MiB */
 
 struct pci_msix_entry {
 	uint32_t addr_lo, addr_hi, data, ctrl;	/* ctrl bit 0: masked */
@@ -37,6 +40,10 @@ struct pci_dev {
 				unsigned int len);
 	void (*cfg_write_fn)(struct pci_dev *d, unsigned int off,
 			     unsigned int len, uint32_t val);
+	/* Set by the VMM when guest reads are served from an ECAM image
+	 * (pci_ecam_sync) and never reach cfg_read_fn: a device whose reads
+	 * compute something must then precompute it on writes. */
+	bool cfg_reads_snapshot;
 };
 
 void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device,
@@ -84,5 +91,22 @@ struct pci_bus {
  * buses read all-ones. */
 void pci_conf1_io(struct pci_bus *b, uint16_t port, bool write,
 		  unsigned int len, uint32_t *val);
+
+/*
+ * ECAM: off is the offset inside the window (bus << 20 | slot << 15 |
+ * fn << 12 | reg). Bus 0, function 0 of a present device reaches it; the
+ * rest reads all-ones and ignores writes, as does extended config space
+ * (0x100-0xfff reads zero on a present device: no extended capabilities).
+ */
+void pci_ecam_io(struct pci_bus *b, uint64_t off, bool write, unsigned int len,
+		 uint32_t *val);
+/*
+ * The guest-visible image of bus 0's ECAM space (PCI_ECAM_BUS_SIZE bytes),
+ * for a VMM that maps it read-only into the guest so that config reads
+ * cost no exit: pci_ecam_fill writes it whole, pci_ecam_sync refreshes one
+ * slot after a write changed that device's config space.
+ */
+void pci_ecam_fill(const struct pci_bus *b, uint8_t *img);
+void pci_ecam_sync(const struct pci_bus *b, unsigned int slot, uint8_t *img);
 
 #endif

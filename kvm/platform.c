@@ -2,8 +2,9 @@
  * kvm/platform.c - the PC platform devices wired to the bus: 16550A UART
  * at 0x3f8 (IRQ 4; console to stdio or a file, input from stdin), i8042 at
  * 0x60/0x64 (0xfe pulses reset: the guest rebooted), CMOS RTC at 0x70/0x71,
- * the ACPI PM1 and reset registers (kvm/acpi.h) and PCI conf1 at
- * 0xcf8-0xcff with the host bridge at 00:00.0.
+ * the ACPI PM1 and reset registers (kvm/acpi.h), the host bridge at 00:00.0
+ * and, with --pci-conf1 only, PCI conf1 at 0xcf8-0xcff (else config space
+ * is ECAM, kvm/ecam.c).
  *
  * The register models are pure (kvm/hw/); this file gives them locks, fds
  * and interrupt lines. vCPU threads call in through the bus; stdin is read
@@ -320,7 +321,8 @@ int platform_add(struct vmm *vm)
 				  p)) < 0 ||
 	    (r = vmm_pio_register(vm, RTC_INDEX_PORT, 2, rtc_port_io, p)) < 0 ||
 	    (r = vmm_pio_register(vm, ACPI_PM_BASE, ACPI_PM_LEN, pm_io, p)) < 0 ||
-	    (r = vmm_pio_register(vm, PCI_CONF1_ADDR, 8, vm_pci_conf1, vm)) < 0) {
+	    (c->pci_conf1 &&
+	     (r = vmm_pio_register(vm, PCI_CONF1_ADDR, 8, vm_pci_conf1, vm)) < 0)) {
 		log_err("vm: cannot register platform ports: %s", strerror(-r));
 		return r;
 	}

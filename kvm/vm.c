@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "kvm/boot_elf.h"
 #include "kvm/cpu.h"
 #include "kvm/e820.h"
+#include "kvm/kcache.h"
 #include "kvm/mptable.h"
 #include "kvm/vm.h"
 #include "provd/base/log.h"
@@ -179,7 +181,7 @@ static void bar_io(void *opaque, uint64_t off, bool write, uint8_t *data,
 }
 
 /* After a config write: follow BARs the guest moved (or is sizing). */
-static void pci_follow_bars(struct vmm *vm, unsigned int slot)
+void vm_pci_follow_bars(struct vmm *vm, unsigned int slot)
 {
 	struct pci_slot *s = &vm->slots[slot];
 
@@ -208,7 +210,7 @@ void vm_pci_conf1(void *opaque, uint64_t off, bool write, uint8_t *data,
 		     &val);
 	a = vm->pci.conf1_addr;
 	if (write && off >= 4 && (a & 0x80000000u) && !(a & 0x00ff0700u))
-		pci_follow_bars(vm, (a >> 11) & 0x1f);
+		vm_pci_follow_bars(vm, (a >> 11) & 0x1f);
 	pthread_mutex_unlock(&vm->pci_lock);
 	if (!write)
 		memcpy(data, &val, len);
@@ -408,6 +410,65 @@ static int load_elf(struct vmm *vm, const uint8_t *img, size_t len,
 	return 0;
 }
 
+/* A bzImage unpacked earlier (kvm/kcache.h): its ELF loaded instead, 0;
+ * else -ENOENT, and the cache is filled once the guest runs. */
+static int load_cached(struct vmm *vm, const struct stat *st,
+		       struct bzimage_info *bi, uint8_t *hdr)
+{
+	char cpath[4096];
+	struct stat cst;
+	uint8_t *m;
+	int cfd, r = -ENOENT;
+
+	if (vm->cfg->kernel_cache == NULL ||
+	    kcache_path(vm->cfg->kernel_cache, st, cpath, sizeof(cpath)) < 0)
+		return -ENOENT;
+	cfd = open(cpath, O_RDONLY | O_CLOEXEC);
+	if (cfd < 0 || fstat(cfd, &cst) < 0 || cst.st_size <= 0) {
+		if (cfd >= 0)
+			close(cfd);
+		vm->kcache_st = *st;
+		vm->kcache_fill = true;
+		return -ENOENT;
+	}
+	m = mmap(NULL, (size_t)cst.st_size, PROT_READ, MAP_PRIVATE, cfd, 0);
+	close(cfd);
+	if (m == MAP_FAILED)
+		return -ENOENT;
+	if (elf_kernel_is_elf(m, (size_t)cst.st_size) &&
+	    load_elf(vm, m, (size_t)cst.st_size, bi, hdr) == 0) {
+		log_debug("vm: kernel %s unpacked earlier: %s", vm->cfg->kernel,
+			  cpath);
+		utimensat(AT_FDCWD, cpath, NULL, 0);	/* recently used */
+		r = 0;
+	} else {
+		log_info("vm: removing the unusable cached kernel %s", cpath);
+		unlink(cpath);
+	}
+	munmap(m, (size_t)cst.st_size);
+	return r;
+}
+
+/* The cache filler: idle priority, so that it only takes CPU time the
+ * guest leaves. */
+static void *kcache_main(void *arg)
+{
+	struct vmm *vm = arg;
+	struct sched_param sp = { 0 };
+	int r;
+
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	r = kcache_fill(vm->cfg->kernel_cache, vm->cfg->kernel, &vm->kcache_st,
+			&vm->kcache_stop);
+	if (r < 0 && r != -ECANCELED)
+		log_debug("vm: cannot unpack %s into %s: %s", vm->cfg->kernel,
+			  vm->cfg->kernel_cache, strerror(-r));
+	else if (r == 0)
+		log_debug("vm: %s unpacked into %s for the next boot",
+			  vm->cfg->kernel, vm->cfg->kernel_cache);
+	return NULL;
+}
+
 /* Loads kernel (bzImage or ELF vmlinux), initrd and command line; builds
  * the zero page. */
 static int load_kernel(struct vmm *vm)
@@ -435,7 +496,10 @@ static int load_kernel(struct vmm *vm)
 		log_err("vm: cannot map kernel %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (elf_kernel_is_elf(img, (size_t)st.st_size)) {
+	if (!elf_kernel_is_elf(img, (size_t)st.st_size) &&
+	    load_cached(vm, &st, &bi, elf_hdr) == 0) {
+		hdr = elf_hdr;
+	} else if (elf_kernel_is_elf(img, (size_t)st.st_size)) {
 		r = load_elf(vm, img, (size_t)st.st_size, &bi, elf_hdr);
 		if (r < 0)
 			goto out;
@@ -522,6 +586,12 @@ static int build_firmware_tables(struct vmm *vm)
 		.lapic_addr = MPTABLE_LAPIC_ADDR,
 		.pci_mmio_base = VM_PCI_MMIO_BASE,
 		.pci_mmio_size = VM_PCI_MMIO_END - VM_PCI_MMIO_BASE,
+		.conf1 = vm->cfg->pci_conf1,
+		.ecam_base = vm->cfg->pci_conf1 ? 0 : VM_ECAM_BASE,
+		.ecam_buses = VM_ECAM_BUSES,
+		/* no keyboard consumer yet (no display): Linux then skips
+		 * its i8042 probe, ~100 exits; the reset pulse still works */
+		.i8042 = false,
 	};
 	uint8_t *p;
 	int r;
@@ -639,6 +709,7 @@ static void vm_free(struct vmm *vm)
 
 	vcpus_join_free(vm);
 	platform_free(vm->plat);
+	vm_ecam_free(vm);
 	loop_free(vm->loop);
 	for (d = vm->defer_head; d; d = next) {	/* never run: VM is gone */
 		next = d->next;
@@ -723,12 +794,17 @@ int vm_boot(const struct vm_config *c)
 		log_err("vm: adding devices failed: %s", strerror(-r));
 		goto setup_failed;
 	}
+	if (!c->pci_conf1 && vm_ecam_setup(vm) < 0)
+		goto setup_failed;
 	if (vcpus_create(vm, vm->boot_entry,
 			 VM_ZERO_PAGE_GPA) < 0)
 		goto setup_failed;
 	if (vcpus_start(vm) < 0) {
 		vmm_request_exit(vm, VM_EXIT_SETUP);
 	} else {
+		if (vm->kcache_fill &&
+		    pthread_create(&vm->kcache_thread, NULL, kcache_main, vm) == 0)
+			vm->kcache_running = true;
 		log_debug("vm: %u vCPUs, %llu MiB, kernel %s; set-up took "
 			  "%llu ms", vm->ncpus, (unsigned long long)c->memory_mib,
 			  c->kernel, (unsigned long long)(loop_now_ms() - t0));
@@ -741,6 +817,13 @@ int vm_boot(const struct vm_config *c)
 	vmm_request_exit(vm, VM_EXIT_CRASH);	/* no-op if a reason is set */
 	vcpus_join_free(vm);
 	code = atomic_load(&vm->exit_code);
+	if (vm->kcache_running) {
+		/* a short first boot waits for the unpacking (about a second
+		 * natively); a stopped one drops it */
+		if (code == VM_EXIT_STOPPED || code == VM_EXIT_SETUP)
+			atomic_store(&vm->kcache_stop, true);
+		pthread_join(vm->kcache_thread, NULL);
+	}
 	if (vm->plat)
 		platform_console_flush(vm->plat);
 	vmm_devices_free(devs);

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "kvm/bus.h"
 #include "kvm/mem.h"
@@ -27,7 +28,11 @@
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000u
 /* 32-bit PCI BAR window: from 3 GiB up to the I/O APIC */
 #define VM_PCI_MMIO_BASE 0xc0000000u
-#define VM_PCI_MMIO_END 0xfec00000u
+#define VM_PCI_MMIO_END 0xe0000000u
+/* ECAM window (kvm/ecam.c): bus 0 only, 1 MiB. A wider window makes Linux
+ * probe every slot of the extra buses too (32 exits per bus) */
+#define VM_ECAM_BASE 0xe0000000u
+#define VM_ECAM_BUSES 1u
 
 struct vcpu;
 struct platform;
@@ -61,6 +66,7 @@ struct vmm {
 	struct pci_slot slots[PCI_MAX_DEVS];
 	struct pci_dev host_bridge;
 	uint64_t mmio_next;		/* next free BAR address */
+	uint8_t *ecam;			/* bus 0's ECAM image, guest read-only */
 
 	struct vcpu *cpus;
 	unsigned int ncpus;
@@ -81,6 +87,12 @@ struct vmm {
 	uint32_t cring_max;
 	pthread_mutex_t cring_lock;
 	uint64_t boot_entry;		/* 64-bit kernel entry (load_kernel) */
+
+	/* unpacked-kernel cache (kcache.h): fill it for this bzImage */
+	bool kcache_fill, kcache_running;
+	struct stat kcache_st;
+	pthread_t kcache_thread;
+	atomic_bool kcache_stop;
 };
 
 /* cpu.c */
@@ -99,7 +111,17 @@ void irq_routes_free(struct vmm *vm);
 void vm_pci_conf1(void *opaque, uint64_t off, bool write, uint8_t *data,
 		  unsigned int len);
 
-/* platform.c: UART, i8042, RTC, ACPI PM registers, PCI conf1 ports */
+/* vm.c: after a config write to slot, move the BARs the guest moved
+ * (pci_lock held). */
+void vm_pci_follow_bars(struct vmm *vm, unsigned int slot);
+
+/* ecam.c: the ECAM window and its read-only image of bus 0, once every
+ * device is on the bus; freed with the VM. */
+int vm_ecam_setup(struct vmm *vm);
+void vm_ecam_free(struct vmm *vm);
+
+/* platform.c: UART, i8042, RTC, ACPI PM registers, PCI conf1 ports when
+ * --pci-conf1 asks for them */
 int platform_add(struct vmm *vm);
 void platform_free(struct platform *p);
 /* Flush buffered console output (event thread, and at exit). */

@@ -63,6 +63,8 @@ struct vm_config {
 	bool localboot;			/* boot disks[0]'s grub.cfg default entry (kvm/fw) */
 	const char *tftp_dir;		/* slirp: serve this folder by TFTP (tftp=) */
 	const char *bootfile;		/* slirp: DHCP boot file name (bootfile=) */
+	bool pci_conf1;			/* PCI config via 0xCF8/0xCFC, not ECAM */
+	const char *kernel_cache;	/* unpacked bzImages (kvm/kcache.h); NULL = none */
 };
 
 /* What the netboot firmware found (vm_netboot()). */

@@ -24,7 +24,7 @@ static void vm_usage(FILE *f)
 		"                    [--disk FILE[,ro]]... [--mac M]\n"
 		"                    [--net slirp[,hostfwd=tcp::H-:G]...[,tftp=DIR][,bootfile=F]|tap:NAME]\n"
 		"                    [--memory MiB] [--vcpus N] [--console stdio|FILE]\n"
-		"                    [--timeout S]\n"
+		"                    [--timeout S] [--pci-conf1] [--kernel-cache DIR|none]\n"
 		"       provd vm netboot --net ... [--mac M] [--disk FILE] [--dir DIR] [--json]\n"
 		"\n"
 		"Boot a Linux bzImage directly (no BIOS) on provd's own KVM hypervisor.\n"
@@ -54,6 +54,13 @@ static void vm_usage(FILE *f)
 		"  --vcpus N         vCPUs (default 1)\n"
 		"  --console C       serial console (ttyS0) to stdio (default) or a file\n"
 		"  --timeout S       stop the guest after S seconds\n"
+		"  --kernel-cache D  where a --kernel bzImage is kept unpacked, so that its\n"
+		"                    next boots skip the guest's decompression (default\n"
+		"                    $PROVD_KERNEL_CACHE, else /var/cache/provd/kernels as\n"
+		"                    root, else $XDG_CACHE_HOME/provd/kernels); none: off\n"
+		"  --pci-conf1       PCI config space through ports 0xCF8/0xCFC instead of\n"
+		"                    ECAM (MCFG), for kernels built without PCI_MMCONFIG;\n"
+		"                    slower: every config read then exits to the VMM\n"
 		"\n"
 		"Exit status: 0 guest powered off, 1 setup error (no VM ran), 2 usage,\n"
 		"10 guest rebooted, 11 guest crashed (triple fault) or VMM error,\n"
@@ -176,13 +183,16 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "pxe", no_argument, NULL, 'P' },
 		{ "localboot", no_argument, NULL, 'L' },
+		{ "pci-conf1", no_argument, NULL, 'O' },
+		{ "kernel-cache", required_argument, NULL, 'K' },
 		{ "dir", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_config c;
-	const char *dir = NULL;
+	const char *dir = NULL, *kcache = getenv("PROVD_KERNEL_CACHE");
+	char kcache_buf[4096];
 	bool json = cl->json, netboot_only = strcmp(argv[0], "netboot") == 0;
 	const char *why = NULL;
 	double ips = 0;
@@ -249,6 +259,12 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 		case 'L':
 			c.localboot = true;
 			break;
+		case 'O':
+			c.pci_conf1 = true;
+			break;
+		case 'K':
+			kcache = optarg;
+			break;
 		case 'D':
 			dir = optarg;
 			break;
@@ -279,6 +295,21 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 	if (c.kernel == NULL && !c.pxe && !c.localboot) {
 		fprintf(stderr, "provd vm run: --kernel (or --pxe) is required\n  hint: provd vm run --help\n");
 		return EXIT_USAGE;
+	}
+	/* only a --kernel the user names is worth keeping: the firmware's
+	 * kernels are fresh temporary files at every boot */
+	if (c.kernel && !(kcache && (!*kcache || strcmp(kcache, "none") == 0))) {
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+		if (kcache)
+			c.kernel_cache = kcache;
+		else if (geteuid() == 0)
+			c.kernel_cache = "/var/cache/provd/kernels";
+		else if ((xdg && *xdg && snprintf(kcache_buf, sizeof(kcache_buf),
+				 "%s/provd/kernels", xdg) < (int)sizeof(kcache_buf)) ||
+			 (home && *home && snprintf(kcache_buf, sizeof(kcache_buf),
+				 "%s/.cache/provd/kernels", home) < (int)sizeof(kcache_buf)))
+			c.kernel_cache = kcache_buf;
 	}
 	if (kvm_probe("/dev/kvm", &ips, &why) < 0) {
 		fprintf(stderr,

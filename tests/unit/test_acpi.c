@@ -3,7 +3,9 @@
  * FADT -> FACS + DSDT, the PM1 and reset registers, one enabled LAPIC per
  * vCPU in the MADT plus the I/O APIC, overrides and NMI, a DSDT whose AML
  * package lengths close exactly at the table's end with \_S5 and a PNP0A03
- * root bridge, limits. */
+ * root bridge; with ECAM an MCFG entry and its PNP0C02 reservation and no
+ * conf1 ports in the bridge's _CRS (and the reverse with conf1); the FADT
+ * 8042 flag; limits. */
 #include "config.h"
 
 #include <errno.h>
@@ -84,11 +86,23 @@ static bool contains(const uint8_t *p, size_t n, const void *needle,
 	return false;
 }
 
-static void check(unsigned int ncpus)
+#define ECAM 0xe0000000u
+
+static void check_cfg(const struct acpi_config *cp)
 {
-	struct acpi_config c = cfg(ncpus);
+	struct acpi_config c = *cp;
+	unsigned int ncpus = c.ncpus;
 	const uint8_t *rsdp = buf, *xsdt, *fadt, *madt, *dsdt, *facs, *e,
-		      *end, *aml;
+		      *end, *aml, *mcfg;
+	/* IO(Decode16, 0xcf8, 0xcf8, 1, 8) and Memory32Fixed(RW, ECAM, 16 MiB) */
+	static const uint8_t io_cf8[8] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c,
+					   0x01, 0x08 };
+	static const uint8_t fixmem[12] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x00,
+					    0x00, 0xe0, 0x00, 0x00, 0x00, 0x01 };
+	/* bus range 0-15 of a Word Address Space Descriptor: min, max */
+	static const uint8_t bus0_15[4] = { 0x00, 0x00, 0x0f, 0x00 };
+	/* EISAID("PNP0C02") */
+	static const uint8_t pnp0c02[4] = { 0x41, 0xd0, 0x0c, 0x02 };
 	unsigned int lapics = 0, ioapics = 0, isos = 0, nmis = 0;
 	size_t n1, plen, body;
 	/* EISAID("PNP0A03") as it appears in AML */
@@ -106,9 +120,18 @@ static void check(unsigned int ncpus)
 	assert_int_equal(acpi_checksum(rsdp, 36), 0);
 
 	xsdt = table(rd64(rsdp + 24), n, "XSDT");
-	assert_int_equal(rd32(xsdt + 4), 36 + 16);
+	assert_int_equal(rd32(xsdt + 4), 36 + (c.ecam_base ? 24 : 16));
 	fadt = table(rd64(xsdt + 36), n, "FACP");
 	madt = table(rd64(xsdt + 44), n, "APIC");
+	if (c.ecam_base) {
+		/* MCFG: one allocation, segment 0, buses 0..ecam_buses-1 */
+		mcfg = table(rd64(xsdt + 52), n, "MCFG");
+		assert_int_equal(rd32(mcfg + 4), 36 + 8 + 16);
+		assert_int_equal(rd64(mcfg + 44), c.ecam_base);
+		assert_int_equal(mcfg[52] | mcfg[53] << 8, 0);
+		assert_int_equal(mcfg[54], 0);
+		assert_int_equal(mcfg[55], c.ecam_buses - 1);
+	}
 
 	/* FADT: FACS (64-byte aligned, no checksum), DSDT (32 and 64-bit
 	 * pointers agree), SCI, PM1 registers, reset register */
@@ -129,7 +152,8 @@ static void check(unsigned int ncpus)
 	assert_int_equal(fadt[116], 1);			/* system I/O */
 	assert_int_equal(rd64(fadt + 120), ACPI_RESET_PORT);
 	assert_int_equal(fadt[128], ACPI_RESET_VALUE);
-	assert_int_equal(fadt[109] & 2, 2);		/* 8042 present */
+	assert_int_equal(fadt[109] & 1, 1);		/* legacy devices */
+	assert_int_equal(fadt[109] & 2, c.i8042 ? 2 : 0);	/* 8042 */
 
 	/* MADT entries: walk to exactly the end */
 	assert_int_equal(rd32(madt + 36), 0xfee00000u);
@@ -185,8 +209,40 @@ static void check(unsigned int ncpus)
 	assert_true(contains(aml, (size_t)(end - aml), "PCI0", 4));
 	assert_true(contains(aml, (size_t)(end - aml), pnp0a03, 4));
 	assert_true(contains(aml, (size_t)(end - aml), "_CRS", 4));
+	assert_int_equal(contains(aml, (size_t)(end - aml), io_cf8, 8), c.conf1);
+	assert_int_equal(contains(aml, (size_t)(end - aml), pnp0c02, 4),
+			 c.ecam_base != 0);
+	if (c.ecam_base) {
+		assert_true(contains(aml, (size_t)(end - aml), "RES0", 4));
+		assert_true(contains(aml, (size_t)(end - aml), fixmem, 12));
+		assert_true(contains(aml, (size_t)(end - aml), bus0_15, 4));
+	}
 	/* the bytes after the tables were not touched */
 	assert_int_equal(buf[n], 0xaa);
+}
+
+static void check(unsigned int ncpus)
+{
+	struct acpi_config c = cfg(ncpus);
+
+	c.ecam_base = ECAM;
+	c.ecam_buses = 16;
+	check_cfg(&c);
+}
+
+/* the --pci-conf1 platform: no MCFG, conf1 ports in _CRS; and the 8042 */
+static void test_conf1(void **state)
+{
+	struct acpi_config c = cfg(2);
+
+	(void)state;
+	c.conf1 = true;
+	check_cfg(&c);
+	c.i8042 = true;
+	check_cfg(&c);
+	c.ecam_base = ECAM;
+	c.ecam_buses = 16;
+	check_cfg(&c);
 }
 
 static void test_one_cpu(void **state)
@@ -214,6 +270,19 @@ static void test_limits(void **state)
 	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &c), -EINVAL);
 	c = cfg(4);
 	assert_int_equal(acpi_build(buf, sizeof(buf), GPA + 4, &c), -EINVAL);
+	/* ECAM windows: 1 MiB-aligned, 1-256 buses, below 4 GiB */
+	c.ecam_buses = 16;
+	c.ecam_base = ECAM + 0x1000;
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &c), -EINVAL);
+	c.ecam_base = ECAM;
+	c.ecam_buses = 0;
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &c), -EINVAL);
+	c.ecam_buses = 257;
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &c), -EINVAL);
+	c.ecam_base = 0xf0100000u;	/* 256 MiB from here passes 4 GiB */
+	c.ecam_buses = 256;
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, &c), -EINVAL);
+	c = cfg(4);
 	n = acpi_build(buf, sizeof(buf), GPA, &c);
 	assert_true(n > 0);
 	memset(buf, 0xaa, sizeof(buf));
@@ -227,6 +296,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_cpu),
 		cmocka_unit_test(test_smp),
+		cmocka_unit_test(test_conf1),
 		cmocka_unit_test(test_limits),
 	};
 

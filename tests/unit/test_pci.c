@@ -1,6 +1,8 @@
 /* test_pci: config space through conf1 (0xCF8/0xCFC) as the kernel probes
  * it: IDs, absent slots and functions, BAR sizing, read-only bits, the
- * capability list, MSI-X enable/function mask and table entries. */
+ * capability list, MSI-X enable/function mask and table entries; the same
+ * device through ECAM, and the read-only ECAM image a guest reads without
+ * exits staying equal to what accesses through the model return. */
 #include "config.h"
 
 #include <errno.h>
@@ -116,10 +118,79 @@ static void test_pci(void **state)
 	assert_int_equal(v, 0xffffffffu);
 }
 
+static uint8_t img[PCI_ECAM_BUS_SIZE];
+
+static uint32_t ecam(unsigned int bus_nr, unsigned int slot, unsigned int fn,
+		     unsigned int reg, unsigned int len)
+{
+	uint32_t v = 0;
+
+	pci_ecam_io(&bus, (uint64_t)bus_nr << 20 | slot << 15 | fn << 12 | reg,
+		    false, len, &v);
+	return v;
+}
+
+static void ecam_w(unsigned int slot, unsigned int reg, unsigned int len,
+		   uint32_t v)
+{
+	pci_ecam_io(&bus, (uint64_t)slot << 15 | reg, true, len, &v);
+	pci_ecam_sync(&bus, slot, img);	/* what the VMM does on the exit */
+}
+
+/* every aligned dword of the image equals the access through the model */
+static void image_matches(void)
+{
+	uint32_t v;
+
+	for (unsigned int slot = 0; slot < PCI_MAX_DEVS; slot++)
+		for (unsigned int off = 0; off < 8 * PCI_ECAM_FN_SIZE; off += 4) {
+			memcpy(&v, img + (size_t)slot * 8 * PCI_ECAM_FN_SIZE + off, 4);
+			assert_int_equal(v, ecam(0, slot, off >> 12, off & 0xfff, 4));
+		}
+}
+
+static void test_ecam(void **state)
+{
+	(void)state;
+	memset(&bus, 0, sizeof(bus));
+	pci_dev_init(&dev, 0x1af4, 0x1042, 0x01800001, 0x1af4, 0x0002);
+	assert_int_equal(pci_dev_set_bar(&dev, 0, 0xc0000000u, 0x4000), 0);
+	assert_int_equal(pci_dev_add_msix(&dev, 2, 0, 0x1000, 0x2000), 0x40);
+	bus.dev[2] = &dev;
+	memset(img, 0x5a, sizeof(img));
+	pci_ecam_fill(&bus, img);
+	image_matches();
+	assert_int_equal(ecam(0, 2, 0, 0, 4), 0x10421af4);
+	assert_int_equal(ecam(0, 2, 0, 0xa, 2), 0x0180);
+	assert_int_equal(ecam(0, 5, 0, 0, 4), 0xffffffffu);	/* empty slot */
+	assert_int_equal(ecam(0, 2, 1, 0, 2), 0xffff);		/* function 1 */
+	assert_int_equal(ecam(0, 2, 0, 0x100, 4), 0);	/* no ext. caps */
+	assert_int_equal(ecam(1, 2, 0, 0, 4), 0xffffffffu);	/* bus 1 */
+	assert_int_equal(ecam(0, 2, 0, 1, 2), 0xffffffffu);	/* misaligned */
+	/* BAR sizing through ECAM: the image shows the size mask at once */
+	ecam_w(2, 0x10, 4, 0xffffffffu);
+	assert_int_equal(ecam(0, 2, 0, 0x10, 4), 0xffffc000u);
+	image_matches();
+	ecam_w(2, 0x10, 4, 0xd0000000u);
+	assert_int_equal(pci_bar_addr(&dev, 0), 0xd0000000u);
+	/* MSI-X enable and command writes reach the model and the image */
+	ecam_w(2, 0x42, 2, 0x8000);
+	assert_true(pci_msix_enabled(&dev));
+	ecam_w(2, 4, 2, 0x0006);
+	image_matches();
+	/* writes elsewhere change nothing */
+	pci_ecam_io(&bus, 1u << 20 | 2u << 15 | 0x10, true, 4, &(uint32_t){ 0 });
+	pci_ecam_io(&bus, 2u << 15 | 1u << 12 | 0x10, true, 4, &(uint32_t){ 0 });
+	pci_ecam_io(&bus, 2u << 15 | 0x200, true, 4, &(uint32_t){ 0xffffffffu });
+	assert_int_equal(pci_bar_addr(&dev, 0), 0xd0000000u);
+	assert_int_equal(ecam(0, 2, 0, 0x200, 4), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pci),
+		cmocka_unit_test(test_ecam),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
