@@ -1,6 +1,10 @@
 #!/bin/bash
 # bench/vm/run.sh [--build DIR] [VMM...]
-# VMM is provd, qemu-microvm or qemu-q35, optionally with "+vmlinux": then
+# VMM is provd, provd+kcache, qemu-microvm or qemu-q35, optionally with
+# "+vmlinux". provd+kcache boots the same bzImage with --kernel-cache on a
+# tmpfs in L1, warmed by one untimed boot first: provd unpacked the payload
+# once (kvm/kcache.h) and enters the ELF, so the guest does not decompress;
+# plain provd runs with --kernel-cache none. With "+vmlinux"
 # that VMM boots the uncompressed ELF vmlinux taken out of the same bzImage
 # (provd: 64-bit entry at e_entry; QEMU: its PVH note), so no XZ
 # decompression in the guest. X+vmlinux is compared with
@@ -20,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 args=()
 if [ "${1:-}" = --build ]; then args=(--build "$2"); shift 2; fi
-vmms=${*:-provd qemu-microvm qemu-q35}
+vmms=${*:-provd provd+kcache qemu-microvm qemu-q35}
 runs=${VMRIG_BENCH_RUNS:-3}
 job=$(mktemp -d "${TMPDIR:-/tmp}/vmbench.XXXXXX")
 trap 'rm -rf "$job"' EXIT
@@ -41,11 +45,18 @@ esac
 	# guest payload into L1'"'"'s page cache first: otherwise the first VMM
 	# to boot a file pays its cold 9p read for all (4 s for the vmlinux)
 	cat "$VMRIG_KERNEL" "$VMRIG_INITRD" '"$([ -f "$job/vmlinux" ] && echo "$job/vmlinux")"' > /dev/null
+	mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+	case " '"$vmms"' " in *" provd+kcache "*)
+		VMRIG_PROVD_ARGS="--kernel-cache /dev/shm/kc" '"$top"'/tests/vmrig/l2-run.sh provd /mnt/kcache-warmup "vmrig.quick" ;;
+	esac
 	for r in $(seq '"$runs"'); do
 		for v in '"$vmms"'; do
 			k=$VMRIG_KERNEL
 			[ "${v%+vmlinux}" != "$v" ] && k='"$job"'/vmlinux
-			VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh "${v%+vmlinux}" /mnt/$v.$r "vmrig.bench"
+			case $v in
+			provd+kcache) VMRIG_PROVD_ARGS="--kernel-cache /dev/shm/kc" VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh provd /mnt/$v.$r "vmrig.bench" ;;
+			*) VMRIG_PROVD_ARGS="--kernel-cache none" VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh "${v%+vmlinux}" /mnt/$v.$r "vmrig.bench" ;;
+			esac
 		done
 	done
 	dd if=/dev/zero of=/mnt/l1-write bs=1M count=64 conv=fsync 2>&1 | tail -n 1 > /mnt/l1-dd

@@ -8,12 +8,15 @@
 # The guest's virtio-net must have negotiated MRG_RXBUF (so the HTTP fetch
 # used merged receive buffers). The reboot run uses 2 vCPUs (SMP through the MADT and the in-kernel
 # LAPICs' INIT/SIPI), checked by its cpus marker. A kernel patched to
-# execute ud2 at its entry checks that a triple fault exits 11.
+# execute ud2 at its entry checks that a triple fault exits 11. The guest
+# finds its 4 PCI functions through ECAM (the default) and through conf1
+# (--pci-conf1); a bzImage booted twice with --kernel-cache is unpacked
+# into the cache by the first boot and entered as ELF by the second.
 . "$top_srcdir/tests/integration/lib.sh"
 rig=$top_srcdir/tests/vmrig/rig.sh
 why=$("$rig" check) || skip_all "$why"
 [ -x "${PROVD:-$top_builddir/provd/provd}" ] || skip_all "provd not built"
-plan 12
+plan 17
 d=$(tmpdir)
 # a kernel whose 64-bit entry is ud2: no IDT yet, so #UD -> #DF -> triple
 # fault, which must end the VM with status 11
@@ -28,6 +31,19 @@ printf '\x0f\x0b' | dd of="$d/ud2-kernel" bs=1 seek=$(( (setup_sects + 1) * 512 
 	if [ "${VMRIG_VMM:-provd}" = provd ]; then
 		"$PROVD" vm run --kernel '"$d/ud2-kernel"' --memory 128 --console /mnt/crash-console --timeout 180 2>/mnt/crash-stderr
 		echo $? > /mnt/crash-status
+		q="console=ttyS0 panic=-1 quiet vmrig.quick"
+		"$PROVD" vm run --pci-conf1 --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD" --append "$q" \
+			--memory 256 --disk /mnt/p/disk.img --net slirp --console /mnt/conf1-console --timeout 300 2>/mnt/conf1-stderr
+		echo $? > /mnt/conf1-status
+		# the cache on a tmpfs: L1 sees the host root read-only
+		mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+		for n in 1 2; do
+			"$PROVD" --log-level debug vm run --kernel-cache /dev/shm/kc --kernel "$VMRIG_KERNEL" \
+				--initrd "$VMRIG_INITRD" --append "$q" --memory 256 --console /mnt/kc$n-console \
+				--timeout 300 2>/mnt/kc$n-stderr
+			echo $? > /mnt/kc$n-status
+		done
+		ls /dev/shm/kc > /mnt/kc-list 2>&1
 	fi' >"$d/rig.log" 2>&1
 rc=$?
 is "the rig ran" "$rc" 0
@@ -49,4 +65,12 @@ is "2 vCPUs: the guest sees both" "$(tr -d '\r' < "$d/job/r/console" 2>/dev/null
 is "poweroff exits 0, reboot exits 10" "$(cat "$p/status" 2>/dev/null) $(cat "$d/job/r/status" 2>/dev/null)" "0 10"
 is "a triple fault exits 11" "$(cat "$d/job/crash-status" 2>/dev/null)" 11
 [ "$(cat "$d/job/crash-status" 2>/dev/null)" = 11 ] || diag "$(cat "$d/job/crash-stderr" 2>/dev/null)"
+is "ECAM: the guest found its 4 PCI functions" "$(marker pci | awk '{print $3}')" 4
+is "--pci-conf1: the guest found its 4 PCI functions, powered off" \
+	"$(tr -d '\r' < "$d/job/conf1-console" 2>/dev/null | grep -a '^PROVD-MARKER pci' | awk '{print $3}') $(cat "$d/job/conf1-status" 2>/dev/null)" "4 0"
+is "--kernel-cache: the first boot ran the bzImage and unpacked it" \
+	"$(grep -c 'for the next boot' "$d/job/kc1-stderr" 2>/dev/null) $(grep -ac '^PROVD-MARKER init' "$d/job/kc1-console" 2>/dev/null) $(cat "$d/job/kc1-status" 2>/dev/null)" "1 1 0"
+is "--kernel-cache: the second boot entered the unpacked ELF" \
+	"$(grep -c 'unpacked earlier' "$d/job/kc2-stderr" 2>/dev/null) $(grep -ac '^PROVD-MARKER init' "$d/job/kc2-console" 2>/dev/null) $(cat "$d/job/kc2-status" 2>/dev/null)" "1 1 0"
+is "--kernel-cache: one entry, no temporary file left" "$(grep -c '^[0-9a-f]\{32\}\.vmlinux$' "$d/job/kc-list" 2>/dev/null) $(wc -l < "$d/job/kc-list" 2>/dev/null)" "1 1"
 done_testing

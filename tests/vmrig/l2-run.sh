@@ -6,7 +6,8 @@
 # serves OUTDIR/www on 127.0.0.1:PORT (the guest fetches it as 10.0.2.2:PORT).
 # Leaves OUTDIR/console (guest serial), OUTDIR/status (the VMM's exit
 # status), OUTDIR/times ("marker_s exit_s" since exec) and OUTDIR/rss_kib
-# (peak RSS of the VMM process).
+# (peak RSS of the VMM process). VMRIG_PROVD_ARGS: extra options for
+# `provd vm run` (the benchmark's --kernel-cache).
 set -u
 vmm=$1 out=$2 extra=${3:-}
 mkdir -p "$out/www"
@@ -19,7 +20,8 @@ hpid=$!
 append="console=ttyS0 panic=-1 ${VMRIG_L2_QUIET-quiet} vmrig.port=$port $extra"
 case "$vmm" in
 provd)
-	cmd=("${PROVD:-provd}" vm run --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD"
+	# shellcheck disable=SC2206 # VMRIG_PROVD_ARGS: extra words on purpose
+	cmd=("${PROVD:-provd}" vm run ${VMRIG_PROVD_ARGS:-} --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD"
 		--append "$append" --disk "$out/disk.img" --net slirp
 		--memory "$mem" --vcpus "$cpus" --console stdio --timeout 300) ;;
 qemu-microvm)
