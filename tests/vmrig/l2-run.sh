@@ -6,7 +6,8 @@
 # serves OUTDIR/www on 127.0.0.1:PORT (the guest fetches it as 10.0.2.2:PORT).
 # Leaves OUTDIR/console (guest serial), OUTDIR/status (the VMM's exit
 # status), OUTDIR/times ("marker_s exit_s" since exec) and OUTDIR/rss_kib
-# (peak RSS of the VMM process). VMRIG_PROVD_ARGS: extra options for
+# (peak RSS of the VMM process); OUTDIR/hang if a VMM stuck past 420 s had
+# to be killed (its threads' states). VMRIG_PROVD_ARGS: extra options for
 # `provd vm run` (the benchmark's --kernel-cache).
 set -u
 vmm=$1 out=$2 extra=${3:-}
@@ -53,6 +54,14 @@ own_rss() {
 		END { print o + 0 }' "/proc/$1/smaps" 2>/dev/null
 }
 while kill -0 $vpid 2>/dev/null; do
+	# watchdog: a VMM that outlives its own --timeout (300 s) by far is
+	# stuck; note where its threads wait, then kill it (status 137)
+	if [ $((n % 200)) = 0 ] && [ "$(awk -v a="$(date +%s)" -v b="$t0" 'BEGIN{print (a - b > 420)}')" = 1 ]; then
+		for t in /proc/$vpid/task/*; do
+			echo "$(cat "$t/comm" 2>/dev/null) $(cut -d' ' -f3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
+		done > "$out/hang"
+		kill -9 $vpid
+	fi
 	if [ "$marker" = -1 ] && grep -q "PROVD-MARKER init" "$out/console" 2>/dev/null; then
 		marker=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
 	fi
