@@ -54,8 +54,8 @@ esac
 			k=$VMRIG_KERNEL
 			[ "${v%+vmlinux}" != "$v" ] && k='"$job"'/vmlinux
 			case $v in
-			provd+kcache) VMRIG_PROVD_ARGS="--kernel-cache /dev/shm/kc" VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh provd /mnt/$v.$r "vmrig.bench" ;;
-			*) VMRIG_PROVD_ARGS="--kernel-cache none" VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh "${v%+vmlinux}" /mnt/$v.$r "vmrig.bench" ;;
+			provd+kcache) VMRIG_PROVD_GLOBAL="--log-level debug" VMRIG_PROVD_ARGS="--kernel-cache /dev/shm/kc" VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh provd /mnt/$v.$r "vmrig.bench" ;;
+			*) VMRIG_PROVD_GLOBAL="--log-level debug" VMRIG_PROVD_ARGS="--kernel-cache none" VMRIG_KERNEL=$k '"$top"'/tests/vmrig/l2-run.sh "${v%+vmlinux}" /mnt/$v.$r "vmrig.bench" ;;
 			esac
 		done
 	done

@@ -14,6 +14,7 @@
 #include "kvm/fw/localboot.h"
 #include "kvm/probe.h"
 #include "kvm/vmconfig.h"
+#include "provd/base/log.h"
 #include "provd/base/strparse.h"
 #include "provd/cmd/cli.h"
 
@@ -321,6 +322,7 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 			why ? why : "unknown reason", ips);
 		return VM_EXIT_SETUP;
 	}
+	log_debug("vm: /dev/kvm ran the probe at %.0f guest instructions/s", ips);
 	rc = vm_run(&c);
 	fprintf(stderr, "provd vm run: %s (exit %d)\n", exit_line(rc), rc);
 	return rc;

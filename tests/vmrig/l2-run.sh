@@ -8,7 +8,8 @@
 # status), OUTDIR/times ("marker_s exit_s" since exec) and OUTDIR/rss_kib
 # (peak RSS of the VMM process); OUTDIR/hang if a VMM stuck past 420 s had
 # to be killed (its threads' states). VMRIG_PROVD_ARGS: extra options for
-# `provd vm run` (the benchmark's --kernel-cache).
+# `provd vm run` (the benchmark's --kernel-cache), VMRIG_PROVD_GLOBAL options
+# before `vm` (--log-level debug).
 set -u
 vmm=$1 out=$2 extra=${3:-}
 mkdir -p "$out/www"
@@ -22,7 +23,7 @@ append="console=ttyS0 panic=-1 ${VMRIG_L2_QUIET-quiet} vmrig.port=$port $extra"
 case "$vmm" in
 provd)
 	# shellcheck disable=SC2206 # VMRIG_PROVD_ARGS: extra words on purpose
-	cmd=("${PROVD:-provd}" vm run ${VMRIG_PROVD_ARGS:-} --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD"
+	cmd=("${PROVD:-provd}" ${VMRIG_PROVD_GLOBAL:-} vm run ${VMRIG_PROVD_ARGS:-} --kernel "$VMRIG_KERNEL" --initrd "$VMRIG_INITRD"
 		--append "$append" --disk "$out/disk.img" --net slirp
 		--memory "$mem" --vcpus "$cpus" --console stdio --timeout 300) ;;
 qemu-microvm)
@@ -53,15 +54,19 @@ own_rss() {
 		/^Rss:/ { if (!big) o += $2 }
 		END { print o + 0 }' "/proc/$1/smaps" 2>/dev/null
 }
+# watchdog, in its own process (the loop below reads /proc/PID/smaps, which
+# blocks while the VMM is stuck in the kernel): a VMM that outlives its own
+# --timeout (300 s) by far is stuck; note where its threads wait (state,
+# wchan, kernel stack when readable), then kill it (status 137)
+( sleep 420
+  kill -0 $vpid 2>/dev/null || exit 0
+  for t in /proc/$vpid/task/*; do
+	echo "$(cat "$t/comm" 2>/dev/null) $(cut -d' ' -f3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
+	cat "$t/stack" 2>/dev/null
+  done > "$out/hang"
+  kill -9 $vpid ) &
+wpid=$!
 while kill -0 $vpid 2>/dev/null; do
-	# watchdog: a VMM that outlives its own --timeout (300 s) by far is
-	# stuck; note where its threads wait, then kill it (status 137)
-	if [ $((n % 200)) = 0 ] && [ "$(awk -v a="$(date +%s)" -v b="$t0" 'BEGIN{print (a - b > 420)}')" = 1 ]; then
-		for t in /proc/$vpid/task/*; do
-			echo "$(cat "$t/comm" 2>/dev/null) $(cut -d' ' -f3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
-		done > "$out/hang"
-		kill -9 $vpid
-	fi
 	if [ "$marker" = -1 ] && grep -q "PROVD-MARKER init" "$out/console" 2>/dev/null; then
 		marker=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
 	fi
@@ -76,6 +81,7 @@ while kill -0 $vpid 2>/dev/null; do
 done
 wait $vpid
 echo $? > "$out/status"
+kill $wpid 2>/dev/null
 t1=$(date +%s.%N)
 [ "$marker" = -1 ] && grep -q "PROVD-MARKER init" "$out/console" && marker=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
 echo "$marker $(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')" > "$out/times"
