@@ -345,7 +345,11 @@ static void blk_process(struct virtio_blk *b, unsigned int q)
 		w = handle(b, &b->chain);
 		if (virtq_push(vq, m, b->chain.head, w < 0 ? 0 : (uint32_t)w) < 0)
 			break;
-		pushed = true;
+		/* each completion at once (EVENT_IDX decides whether it
+		 * interrupts): the guest's block layer refills the queue
+		 * while the next request is written, as with QEMU's AIO */
+		virtio_pci_queue_interrupt(b->vp, q);
+		pushed = false;
 	}
 	if (pushed)
 		virtio_pci_queue_interrupt(b->vp, q);

@@ -16,7 +16,7 @@
 #include "kvm/mem.h"
 
 #define VIRTQ_MAX_SIZE 1024	/* queue sizes are powers of two up to this */
-#define VIRTQ_MAX_SEGS 128	/* segments handed to a device per chain */
+#define VIRTQ_MAX_SEGS 256	/* segments handed to a device per chain */
 
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2
