@@ -45,7 +45,9 @@ cfg=$S/tftp/grub/grub.cfg-$MAC
 
 cp "$OVMF_VARS" "$T/vars.fd"
 qemu_uefi() {	# qemu_uefi CONSOLE_LOG
-	ip netns exec "$NS" qemu-system-x86_64 -M q35 -accel tcg,thread=multi -m 512 \
+	# exec: in `qemu_uefi ... &` the job's PID must be QEMU itself, or
+	# killing it leaves QEMU running (it did: found hours later)
+	exec ip netns exec "$NS" qemu-system-x86_64 -M q35 -accel tcg,thread=multi -m 512 \
 		-drive if=pflash,format=raw,readonly=on,file="$OVMF_CODE" \
 		-drive if=pflash,format=raw,file="$T/vars.fd" \
 		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
