@@ -84,6 +84,17 @@ cmd_run() {
 	done
 }
 
+# Where L1's vCPUs are when it is stuck: QEMU's monitor on a pipe pair
+# (JOB/l1-mon.in, .out; FIFOs QEMU opens read-write, so nothing blocks).
+l1_dump() {
+	local job=$1
+	[ -p "$job/l1-mon.in" ] || return 0
+	printf 'info cpus\ninfo registers -a\n' > "$job/l1-mon.in"
+	timeout 5 cat "$job/l1-mon.out" > "$job/l1-cpus.txt" 2>/dev/null
+	echo "vmrig: L1 vCPU state at the timeout:"
+	grep -aE 'CPU #|^RIP=|^CS =|^CR0=' "$job/l1-cpus.txt" | head -n 24
+}
+
 cmd_run_once() {
 	local job= keep=0 mem=2048 smp=2 timeout=240 envs=() a kimg l1 guest qpid rc
 	build=${build:-}
@@ -111,7 +122,8 @@ cmd_run_once() {
 		mkdir -p "$job" || return 125
 		job=$(cd "$job" && pwd)
 	fi
-	rm -f "$job/rc"
+	rm -f "$job/rc" "$job/l1-mon.in" "$job/l1-mon.out"
+	mkfifo "$job/l1-mon.in" "$job/l1-mon.out" || return 125
 	pwd > "$job/cwd"
 	{
 		echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -139,12 +151,14 @@ cmd_run_once() {
 		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
 		-fsdev local,id=jb,path="$job",security_model=none \
 		-device virtio-9p-pci,fsdev=jb,mount_tag=job \
+		-chardev pipe,id=mon,path="$job/l1-mon" -mon chardev=mon,mode=readline \
 		-no-reboot </dev/null 2>"$job/qemu-l1.log" &
 	qpid=$!
 	local t=0
 	while kill -0 "$qpid" 2>/dev/null; do
 		if [ "$t" -ge "$timeout" ]; then
 			echo "vmrig: L1 timed out after ${timeout}s" >&2
+			l1_dump "$job" >&2
 			kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
 			[ "$keep" = 1 ] || rm -rf "$job"
 			return 124
