@@ -103,19 +103,28 @@ int bus_mmio_move(struct bus *b, void *opaque, uint64_t old_gpa,
 	return r;
 }
 
+/* The access at a in the first region of t that holds it: true if one did. */
+static bool dispatch(const struct bus_region *t, unsigned int n, uint64_t a,
+		     bool write, uint8_t *data, unsigned int len)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct bus_region *r = &t[i];
+
+		if (a >= r->base && a - r->base < r->len) {
+			if (!write)
+				memset(data, 0xff, len);
+			r->fn(r->opaque, a - r->base, write, data, len);
+			return true;
+		}
+	}
+	return false;
+}
+
 void bus_pio(struct bus *b, uint16_t port, bool write, uint8_t *data,
 	     unsigned int len)
 {
-	for (unsigned int i = 0; i < b->npio; i++) {
-		const struct bus_region *r = &b->pio[i];
-
-		if (port >= r->base && port - r->base < r->len) {
-			if (!write)
-				memset(data, 0xff, len);
-			r->fn(r->opaque, port - r->base, write, data, len);
-			return;
-		}
-	}
+	if (dispatch(b->pio, b->npio, port, write, data, len))
+		return;
 	if (!write)
 		memset(data, 0xff, len);
 	/* racy bitmap on purpose: at worst a port is logged twice */
@@ -129,29 +138,15 @@ void bus_pio(struct bus *b, uint16_t port, bool write, uint8_t *data,
 void bus_mmio(struct bus *b, uint64_t gpa, bool write, uint8_t *data,
 	      unsigned int len)
 {
-	for (unsigned int i = 0; i < b->nfixed; i++) {
-		const struct bus_region *r = &b->fixed[i];
+	bool hit;
 
-		if (gpa >= r->base && gpa - r->base < r->len) {
-			if (!write)
-				memset(data, 0xff, len);
-			r->fn(r->opaque, gpa - r->base, write, data, len);
-			return;
-		}
-	}
+	if (dispatch(b->fixed, b->nfixed, gpa, write, data, len))
+		return;
 	pthread_rwlock_rdlock(&b->mmio_lock);
-	for (unsigned int i = 0; i < b->nmmio; i++) {
-		const struct bus_region *r = &b->mmio[i];
-
-		if (gpa >= r->base && gpa - r->base < r->len) {
-			if (!write)
-				memset(data, 0xff, len);
-			r->fn(r->opaque, gpa - r->base, write, data, len);
-			pthread_rwlock_unlock(&b->mmio_lock);
-			return;
-		}
-	}
+	hit = dispatch(b->mmio, b->nmmio, gpa, write, data, len);
 	pthread_rwlock_unlock(&b->mmio_lock);
+	if (hit)
+		return;
 	if (!write)
 		memset(data, 0xff, len);
 	if (b->mmio_logged < 16) {
