@@ -3,11 +3,11 @@
  *
  * A stock Linux boot makes ~800 config accesses, mostly reads: enumeration,
  * BAR and capability walks, virtio's vendor capabilities. Through conf1 or
- * plain MMIO each costs a VM exit (about a millisecond in the nested rig,
- * a microsecond or two on hardware). Here bus 0's config space is also a
+ * plain MMIO each costs a VM exit (a microsecond or two on hardware, more
+ * under nested virtualisation). Here bus 0's config space is also a
  * 1 MiB image in VMM memory that KVM maps read-only into the guest
  * (KVM_MEM_READONLY): reads are plain memory reads, and only writes exit
- * (as MMIO, to vm_pci_ecam), after which the device's slot in the image is
+ * (as MMIO, to ecam_io), after which the device's slot in the image is
  * refreshed before the vCPU resumes. Linux then has no conf1 to prefer
  * (arch/x86/pci/common.c uses conf1 for the first 256 bytes whenever it
  * exists), so the conf1 ports stay unclaimed unless --pci-conf1 asks.
@@ -84,13 +84,9 @@ int vm_ecam_setup(struct vmm *vm)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (img == MAP_FAILED)
 		return -ENOMEM;
-	pthread_mutex_lock(&vm->pci_lock);
+	/* no vCPU runs yet: the image and the memslot go in before any
+	 * device is told its reads no longer trap */
 	pci_ecam_fill(&vm->pci, img);
-	for (unsigned int s = 0; s < PCI_MAX_DEVS; s++)
-		if (vm->pci.dev[s])
-			vm->pci.dev[s]->cfg_reads_snapshot = true;
-	vm->ecam = img;
-	pthread_mutex_unlock(&vm->pci_lock);
 	reg.slot = ECAM_SLOT;
 	reg.flags = KVM_MEM_READONLY;
 	reg.guest_phys_addr = VM_ECAM_BASE;
@@ -99,15 +95,15 @@ int vm_ecam_setup(struct vmm *vm)
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &reg) < 0) {
 		log_debug("vm: read-only ECAM slot refused (%s): every config "
 			  "access exits", strerror(errno));
-		pthread_mutex_lock(&vm->pci_lock);
-		for (unsigned int s = 0; s < PCI_MAX_DEVS; s++)
-			if (vm->pci.dev[s])
-				vm->pci.dev[s]->cfg_reads_snapshot = false;
-		vm->ecam = NULL;
-		pthread_mutex_unlock(&vm->pci_lock);
 		munmap(img, PCI_ECAM_BUS_SIZE);
 		return 0;
 	}
+	pthread_mutex_lock(&vm->pci_lock);
+	for (unsigned int s = 0; s < PCI_MAX_DEVS; s++)
+		if (vm->pci.dev[s])
+			vm->pci.dev[s]->cfg_reads_snapshot = true;
+	vm->ecam = img;
+	pthread_mutex_unlock(&vm->pci_lock);
 	log_debug("vm: ECAM at %#x, bus 0 read without exits",
 		  (unsigned int)VM_ECAM_BASE);
 	return 0;

@@ -411,11 +411,14 @@ static int load_elf(struct vmm *vm, const uint8_t *img, size_t len,
 }
 
 /* A bzImage unpacked earlier (kvm/kcache.h): its ELF loaded instead, 0;
- * else -ENOENT, and the cache is filled once the guest runs. */
+ * -ENOENT when there is none (or it was damaged: then the cache is filled
+ * once the guest runs), load_elf's error when it does not fit. */
 static int load_cached(struct vmm *vm, const struct stat *st,
 		       struct bzimage_info *bi, uint8_t *hdr)
 {
 	char cpath[4096];
+	const char *why = NULL;
+	struct elf_kernel k;
 	struct stat cst;
 	uint8_t *m;
 	int cfd, r = -ENOENT;
@@ -435,15 +438,22 @@ static int load_cached(struct vmm *vm, const struct stat *st,
 	close(cfd);
 	if (m == MAP_FAILED)
 		return -ENOENT;
-	if (elf_kernel_is_elf(m, (size_t)cst.st_size) &&
-	    load_elf(vm, m, (size_t)cst.st_size, bi, hdr) == 0) {
-		log_debug("vm: kernel %s unpacked earlier: %s", vm->cfg->kernel,
-			  cpath);
-		utimensat(AT_FDCWD, cpath, NULL, 0);	/* recently used */
-		r = 0;
-	} else {
+	if (!elf_kernel_is_elf(m, (size_t)cst.st_size) ||
+	    elf_kernel_parse(m, (size_t)cst.st_size, &k, &why) < 0) {
+		/* damaged entry: gone, and this boot refills it */
 		log_info("vm: removing the unusable cached kernel %s", cpath);
 		unlink(cpath);
+		vm->kcache_st = *st;
+		vm->kcache_fill = true;
+	} else {
+		/* a kernel too big for --memory fails here as it would from
+		 * the bzImage; the entry itself stays */
+		r = load_elf(vm, m, (size_t)cst.st_size, bi, hdr);
+		if (r == 0) {
+			log_debug("vm: kernel %s unpacked earlier: %s",
+				  vm->cfg->kernel, cpath);
+			utimensat(AT_FDCWD, cpath, NULL, 0);	/* recently used */
+		}
 	}
 	munmap(m, (size_t)cst.st_size);
 	return r;
@@ -481,6 +491,7 @@ static int load_kernel(struct vmm *vm)
 	const uint8_t *hdr = NULL;
 	struct stat st;
 	size_t alen = strlen(append);
+	bool is_elf;
 	int fd, r = -ENOEXEC;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -496,10 +507,12 @@ static int load_kernel(struct vmm *vm)
 		log_err("vm: cannot map kernel %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!elf_kernel_is_elf(img, (size_t)st.st_size) &&
-	    load_cached(vm, &st, &bi, elf_hdr) == 0) {
+	is_elf = elf_kernel_is_elf(img, (size_t)st.st_size);
+	if (!is_elf && (r = load_cached(vm, &st, &bi, elf_hdr)) != -ENOENT) {
+		if (r < 0)
+			goto out;
 		hdr = elf_hdr;
-	} else if (elf_kernel_is_elf(img, (size_t)st.st_size)) {
+	} else if (is_elf) {
 		r = load_elf(vm, img, (size_t)st.st_size, &bi, elf_hdr);
 		if (r < 0)
 			goto out;
