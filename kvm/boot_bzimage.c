@@ -137,7 +137,8 @@ int bzimage_zero_page(uint8_t *zp, const uint8_t *img,
 
 	if (l->cmdline_len > bi->cmdline_size)
 		return -EINVAL;
-	n = e820_build(e, ZP_E820_MAX, l->mem_bytes);
+	n = e820_build(e, ZP_E820_MAX, l->mem_bytes, l->ecam_gpa,
+		       l->ecam_size);
 	if (n < 0)
 		return n;
 	memset(zp, 0, BOOT_ZERO_PAGE_SIZE);

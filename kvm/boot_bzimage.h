@@ -41,6 +41,8 @@ struct boot_layout {
 	uint32_t cmdline_len;	/* without NUL */
 	uint64_t initrd_gpa;	/* 0 = none */
 	uint64_t initrd_size;
+	uint64_t ecam_gpa;	/* PCIe ECAM window to reserve; size 0 = none */
+	uint64_t ecam_size;
 };
 
 /*

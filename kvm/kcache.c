@@ -27,6 +27,18 @@
 #define MAX_VMLINUX (512ull << 20)	/* far above any real kernel */
 #define KEEP 4				/* newest unpacked kernels kept */
 
+/* "<dir>/<first 16 bytes of h in hex>.vmlinux" */
+static int name(const char *dir, const uint8_t *h, char *out, size_t n)
+{
+	int k = snprintf(out, n, "%s/", dir);
+
+	for (int i = 0; i < 16 && k > 0 && (size_t)k < n; i++)
+		k += snprintf(out + k, n - (size_t)k, "%02x", h[i]);
+	if (k > 0 && (size_t)k < n)
+		k += snprintf(out + k, n - (size_t)k, ".vmlinux");
+	return k > 0 && (size_t)k < n ? 0 : -ENAMETOOLONG;
+}
+
 int kcache_path(const char *dir, const struct stat *st, char *out, size_t n)
 {
 	struct sha256 s;
@@ -43,12 +55,22 @@ int kcache_path(const char *dir, const struct stat *st, char *out, size_t n)
 	sha256_init(&s);
 	sha256_update(&s, id, (size_t)k);
 	sha256_final(&s, h);
-	k = snprintf(out, n, "%s/", dir);
-	for (int i = 0; i < 16 && k > 0 && (size_t)k < n; i++)
-		k += snprintf(out + k, n - (size_t)k, "%02x", h[i]);
-	if (k > 0 && (size_t)k < n)
-		k += snprintf(out + k, n - (size_t)k, ".vmlinux");
-	return k > 0 && (size_t)k < n ? 0 : -ENAMETOOLONG;
+	return name(dir, h, out, n);
+}
+
+int kcache_path_content(const char *dir, const uint8_t *img, size_t len,
+			char *out, size_t n)
+{
+	static const char tag[] = "kcache1 content ";
+	struct sha256 s;
+	uint8_t h[SHA256_LEN];
+
+	/* the tag keeps content keys apart from identity keys */
+	sha256_init(&s);
+	sha256_update(&s, tag, sizeof(tag) - 1);
+	sha256_update(&s, img, len);
+	sha256_final(&s, h);
+	return name(dir, h, out, n);
 }
 
 /* --- output: zero blocks become holes -------------------------------- */
@@ -311,7 +333,7 @@ static void prune(const char *dir)
 }
 
 int kcache_fill(const char *dir, const char *path, const struct stat *st,
-		const atomic_bool *stop)
+		bool by_content, const atomic_bool *stop)
 {
 	char final[4096], tmp[4200];
 	struct bzimage_info bi;
@@ -320,7 +342,7 @@ int kcache_fill(const char *dir, const char *path, const struct stat *st,
 	uint8_t *img;
 	int fd, out, rc;
 
-	rc = kcache_path(dir, st, final, sizeof(final));
+	rc = by_content ? 0 : kcache_path(dir, st, final, sizeof(final));
 	if (rc < 0)
 		return rc;
 	rc = fs_mkdir_p(dir, 0700);
@@ -341,7 +363,11 @@ int kcache_fill(const char *dir, const char *path, const struct stat *st,
 	close(fd);
 	if (img == MAP_FAILED)
 		return -errno;
-	rc = bzimage_parse(img, (size_t)now.st_size, &bi, &why);
+	if (by_content)
+		rc = kcache_path_content(dir, img, (size_t)now.st_size, final,
+					 sizeof(final));
+	if (rc == 0)
+		rc = bzimage_parse(img, (size_t)now.st_size, &bi, &why);
 	if (rc == 0) {
 		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", final);
 		out = mkstemp(tmp);

@@ -22,8 +22,16 @@
 
 #include "kvm/boot_bzimage.h"
 
-/* "<dir>/<32 hex digits>.vmlinux" for the bzImage st describes; -ENAMETOOLONG. */
+/* "<dir>/<32 hex digits>.vmlinux" for the bzImage st describes (a kernel
+ * file the user names: its identity is the key, nothing is read);
+ * -ENAMETOOLONG. */
 int kcache_path(const char *dir, const struct stat *st, char *out, size_t n);
+
+/* The same for a bzImage keyed by its bytes: kernels the netboot firmware
+ * fetches land in a fresh temporary file at every boot, so only their
+ * content names them (one SHA-256 pass over img). */
+int kcache_path_content(const char *dir, const uint8_t *img, size_t len,
+			char *out, size_t n);
 
 /*
  * Writes the ELF vmlinux inside bzImage img (bi from bzimage_parse) to fd,
@@ -37,13 +45,15 @@ int kcache_unpack(const uint8_t *img, size_t len,
 		  const atomic_bool *stop);
 
 /*
- * Unpacks the bzImage at path (identified by st) into its cache file in
- * dir (created 0700 if missing) through a temporary file and a rename, so
- * a reader never sees a partial file; then keeps only the 4 most recently
- * used entries (a boot from the cache refreshes its entry's mtime). 0 or a
- * negative errno.
+ * Unpacks the bzImage at path (identified by st, which it must still
+ * match) into its cache file in dir (created 0700 if missing), named by
+ * kcache_path, or by kcache_path_content when by_content; through a
+ * temporary file and a rename, so a reader never sees a partial file; then
+ * keeps only the 4 most recently used entries (a boot from the cache
+ * refreshes its entry's mtime). 0 or a negative errno (-ESTALE: the file
+ * changed).
  */
 int kcache_fill(const char *dir, const char *path, const struct stat *st,
-		const atomic_bool *stop);
+		bool by_content, const atomic_bool *stop);
 
 #endif

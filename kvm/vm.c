@@ -413,18 +413,22 @@ static int load_elf(struct vmm *vm, const uint8_t *img, size_t len,
 /* A bzImage unpacked earlier (kvm/kcache.h): its ELF loaded instead, 0;
  * -ENOENT when there is none (or it was damaged: then the cache is filled
  * once the guest runs), load_elf's error when it does not fit. */
-static int load_cached(struct vmm *vm, const struct stat *st,
-		       struct bzimage_info *bi, uint8_t *hdr)
+static int load_cached(struct vmm *vm, const uint8_t *img,
+		       const struct stat *st, struct bzimage_info *bi,
+		       uint8_t *hdr)
 {
+	const char *dir = vm->cfg->kernel_cache, *why = NULL;
 	char cpath[4096];
-	const char *why = NULL;
 	struct elf_kernel k;
 	struct stat cst;
 	uint8_t *m;
 	int cfd, r = -ENOENT;
 
-	if (vm->cfg->kernel_cache == NULL ||
-	    kcache_path(vm->cfg->kernel_cache, st, cpath, sizeof(cpath)) < 0)
+	if (dir == NULL ||
+	    (vm->cfg->kernel_cache_by_content
+		     ? kcache_path_content(dir, img, (size_t)st->st_size, cpath,
+					   sizeof(cpath))
+		     : kcache_path(dir, st, cpath, sizeof(cpath))) < 0)
 		return -ENOENT;
 	cfd = open(cpath, O_RDONLY | O_CLOEXEC);
 	if (cfd < 0 || fstat(cfd, &cst) < 0 || cst.st_size <= 0) {
@@ -469,7 +473,7 @@ static void *kcache_main(void *arg)
 
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	r = kcache_fill(vm->cfg->kernel_cache, vm->cfg->kernel, &vm->kcache_st,
-			&vm->kcache_stop);
+			vm->cfg->kernel_cache_by_content, &vm->kcache_stop);
 	if (r < 0 && r != -ECANCELED)
 		log_debug("vm: cannot unpack %s into %s: %s", vm->cfg->kernel,
 			  vm->cfg->kernel_cache, strerror(-r));
@@ -485,7 +489,11 @@ static int load_kernel(struct vmm *vm)
 {
 	const char *path = vm->cfg->kernel, *why = NULL;
 	const char *append = vm->cfg->append ? vm->cfg->append : "console=ttyS0";
-	struct boot_layout l = { .mem_bytes = vm->ram_size };
+	struct boot_layout l = {
+		.mem_bytes = vm->ram_size,
+		.ecam_gpa = VM_ECAM_BASE,
+		.ecam_size = vm->cfg->pci_conf1 ? 0 : (uint64_t)VM_ECAM_BUSES << 20,
+	};
 	struct bzimage_info bi;
 	uint8_t *img = MAP_FAILED, *dst, *zp, elf_hdr[BOOT_ZERO_PAGE_SIZE];
 	const uint8_t *hdr = NULL;
@@ -508,7 +516,7 @@ static int load_kernel(struct vmm *vm)
 		goto out;
 	}
 	is_elf = elf_kernel_is_elf(img, (size_t)st.st_size);
-	if (!is_elf && (r = load_cached(vm, &st, &bi, elf_hdr)) != -ENOENT) {
+	if (!is_elf && (r = load_cached(vm, img, &st, &bi, elf_hdr)) != -ENOENT) {
 		if (r < 0)
 			goto out;
 		hdr = elf_hdr;

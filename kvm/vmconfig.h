@@ -65,6 +65,8 @@ struct vm_config {
 	const char *bootfile;		/* slirp: DHCP boot file name (bootfile=) */
 	bool pci_conf1;			/* PCI config via 0xCF8/0xCFC, not ECAM */
 	const char *kernel_cache;	/* unpacked bzImages (kvm/kcache.h); NULL = none */
+	bool kernel_cache_by_content;	/* key it by the kernel's bytes (netboot's
+					 * fresh temporary files), not its identity */
 };
 
 /* What the netboot firmware found (vm_netboot()). */

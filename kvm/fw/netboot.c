@@ -243,6 +243,8 @@ int vm_run_pxe(const struct vm_config *c)
 	log_info("vm: netboot: booting %s (label %s of %s)", o->kernel_tftp, o->label, o->config);
 	pc.pxe = false;
 	pc.localboot = false;
+	/* a fresh temporary file at every boot: only its bytes name it */
+	pc.kernel_cache_by_content = true;
 	pc.kernel = o->kernel;
 	pc.initrd = o->initrd[0] ? o->initrd : NULL;
 	pc.append = o->append;

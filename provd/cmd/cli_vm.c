@@ -55,8 +55,10 @@ static void vm_usage(FILE *f)
 		"  --vcpus N         vCPUs (default 1)\n"
 		"  --console C       serial console (ttyS0) to stdio (default) or a file\n"
 		"  --timeout S       stop the guest after S seconds\n"
-		"  --kernel-cache D  where a --kernel bzImage is kept unpacked, so that its\n"
-		"                    next boots skip the guest's decompression (default\n"
+		"  --kernel-cache D  where bzImages are kept unpacked, so that their next\n"
+		"                    boots skip the guest's decompression (a --kernel file\n"
+		"                    by its identity, one --pxe/--localboot fetched by its\n"
+		"                    content; default\n"
 		"                    $PROVD_KERNEL_CACHE, else /var/cache/provd/kernels as\n"
 		"                    root, else $XDG_CACHE_HOME/provd/kernels); none: off\n"
 		"  --pci-conf1       PCI config space through ports 0xCF8/0xCFC instead of\n"
@@ -297,9 +299,9 @@ static int vm_cmd_run(struct cli *cl, int argc, char **argv)
 		fprintf(stderr, "provd vm run: --kernel (or --pxe) is required\n  hint: provd vm run --help\n");
 		return EXIT_USAGE;
 	}
-	/* only a --kernel the user names is worth keeping: the firmware's
-	 * kernels are fresh temporary files at every boot */
-	if (c.kernel && !(kcache && (!*kcache || strcmp(kcache, "none") == 0))) {
+	/* --kernel files are keyed by identity, the firmware's (--pxe,
+	 * --localboot: fresh temporary files) by content */
+	if (!(kcache && (!*kcache || strcmp(kcache, "none") == 0))) {
 		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
 		if (kcache)

@@ -11,12 +11,13 @@
 # execute ud2 at its entry checks that a triple fault exits 11. The guest
 # finds its 4 PCI functions through ECAM (the default) and through conf1
 # (--pci-conf1); a bzImage booted twice with --kernel-cache is unpacked
-# into the cache by the first boot and entered as ELF by the second.
+# into the cache by the first boot and entered as ELF by the second; the
+# same for a kernel fetched by --pxe (keyed by content).
 . "$top_srcdir/tests/integration/lib.sh"
 rig=$top_srcdir/tests/vmrig/rig.sh
 why=$("$rig" check) || skip_all "$why"
 [ -x "${PROVD:-$top_builddir/provd/provd}" ] || skip_all "provd not built"
-plan 17
+plan 19
 d=$(tmpdir)
 # a kernel whose 64-bit entry is ud2: no IDT yet, so #UD -> #DF -> triple
 # fault, which must end the VM with status 11
@@ -44,6 +45,19 @@ printf '\x0f\x0b' | dd of="$d/ud2-kernel" bs=1 seek=$(( (setup_sects + 1) * 512 
 			echo $? > /mnt/kc$n-status
 		done
 		ls /dev/shm/kc > /mnt/kc-list 2>&1
+		# netboot: the firmware fetches the kernel into a fresh temporary
+		# file each time; the cache keys it by content
+		t=/dev/shm/tftp
+		mkdir -p $t/pxelinux.cfg && cp "$VMRIG_KERNEL" $t/vmlinuz && cp "$VMRIG_INITRD" $t/initrd &&
+			: > $t/pxelinux.0 &&
+			printf "DEFAULT t\nLABEL t\n  KERNEL vmlinuz\n  INITRD initrd\n  APPEND %s\n" "$q" > $t/pxelinux.cfg/default
+		for n in 1 2; do
+			"$PROVD" --log-level debug vm run --kernel-cache /dev/shm/kcp --pxe \
+				--net slirp,tftp=$t,bootfile=pxelinux.0 --memory 256 --console /mnt/pxe$n-console \
+				--timeout 300 2>/mnt/pxe$n-stderr
+			echo $? > /mnt/pxe$n-status
+		done
+		ls /dev/shm/kcp > /mnt/kcp-list 2>&1
 	fi' >"$d/rig.log" 2>&1
 rc=$?
 is "the rig ran" "$rc" 0
@@ -73,4 +87,8 @@ is "--kernel-cache: the first boot ran the bzImage and unpacked it" \
 is "--kernel-cache: the second boot entered the unpacked ELF" \
 	"$(grep -c 'unpacked earlier' "$d/job/kc2-stderr" 2>/dev/null) $(grep -ac '^PROVD-MARKER init' "$d/job/kc2-console" 2>/dev/null) $(cat "$d/job/kc2-status" 2>/dev/null)" "1 1 0"
 is "--kernel-cache: one entry, no temporary file left" "$(grep -c '^[0-9a-f]\{32\}\.vmlinux$' "$d/job/kc-list" 2>/dev/null) $(wc -l < "$d/job/kc-list" 2>/dev/null)" "1 1"
+is "--pxe --kernel-cache: the first netboot unpacked the fetched kernel" \
+	"$(grep -c 'for the next boot' "$d/job/pxe1-stderr" 2>/dev/null) $(grep -ac '^PROVD-MARKER init' "$d/job/pxe1-console" 2>/dev/null) $(cat "$d/job/pxe1-status" 2>/dev/null)" "1 1 0"
+is "--pxe --kernel-cache: the second netboot (a new temporary file) entered the unpacked ELF" \
+	"$(grep -c 'unpacked earlier' "$d/job/pxe2-stderr" 2>/dev/null) $(grep -ac '^PROVD-MARKER init' "$d/job/pxe2-console" 2>/dev/null) $(cat "$d/job/pxe2-status" 2>/dev/null) $(wc -l < "$d/job/kcp-list" 2>/dev/null)" "1 1 0 1"
 done_testing

@@ -152,12 +152,23 @@ static void test_e820_high(void **state)
 	struct e820_entry e[8];
 
 	(void)state;
-	assert_int_equal(e820_build(e, 8, 5ull << 30), 4);
+	assert_int_equal(e820_build(e, 8, 5ull << 30, 0, 0), 4);
 	assert_int_equal(e[2].addr + e[2].size, 3ull << 30);
 	assert_int_equal(e[3].addr, 4ull << 30);
 	assert_int_equal(e[3].size, 2ull << 30);
-	assert_int_equal(e820_build(e, 8, 1 << 20), -EINVAL);
-	assert_int_equal(e820_build(e, 3, 1ull << 30), -EINVAL);
+	assert_int_equal(e820_build(e, 8, 1 << 20, 0, 0), -EINVAL);
+	assert_int_equal(e820_build(e, 4, 1ull << 30, 0, 0), -EINVAL);
+	/* the ECAM window is reserved in the hole, in address order */
+	assert_int_equal(e820_build(e, 8, 5ull << 30, 0xe0000000, 1 << 20), 5);
+	assert_int_equal(e[3].addr, 0xe0000000);
+	assert_int_equal(e[3].size, 1 << 20);
+	assert_int_equal(e[3].type, E820_RESERVED);
+	assert_int_equal(e[4].addr, 4ull << 30);
+	/* a reserved range must lie inside the hole */
+	assert_int_equal(e820_build(e, 8, 1ull << 30, 0x1000000, 1 << 20),
+			 -EINVAL);
+	assert_int_equal(e820_build(e, 8, 1ull << 30, 0xfff00000, 2 << 20),
+			 -EINVAL);
 	/* initrd stays below the PCI hole even with more RAM */
 	assert_int_equal(e820_low_ram(8ull << 30), 3ull << 30);
 }

@@ -3,7 +3,7 @@
  * bzImages with gzip, XZ and zstd payloads unpack to the very ELF that was
  * packed (zero blocks left as holes); corrupt, truncated, unknown and
  * non-ELF payloads are refused; a stop request cancels; the cache key
- * follows the file's identity; kcache_fill writes the entry atomically and
+ * follows the file's identity (or its bytes); kcache_fill writes the entry atomically and
  * keeps the four most recent. */
 #include "config.h"
 
@@ -295,8 +295,9 @@ static void test_real(void **state)
 static void test_key_and_fill(void **state)
 {
 	char dir[] = "/tmp/test_kcache_dir.XXXXXX", bz[4200], p1[4200], p2[4200],
-	     old[4200];
-	static uint8_t z[ELF_LEN + 4096];
+	     p3[4200], old[4200], copy[4200];
+	static uint8_t z[ELF_LEN + 4096], z2[ELF_LEN + 4096];
+	struct stat st2;
 	struct bzimage_info bi;
 	struct timeval tv[2] = { { 1000, 0 }, { 1000, 0 } };
 	struct stat st;
@@ -335,7 +336,7 @@ static void test_key_and_fill(void **state)
 		tv[0].tv_sec = tv[1].tv_sec = 1000 + i;
 		assert_int_equal(utimes(old, tv), 0);
 	}
-	assert_int_equal(kcache_fill(dir, bz, &st, &no_stop), 0);
+	assert_int_equal(kcache_fill(dir, bz, &st, false, &no_stop), 0);
 	f = fopen(p1, "rb");
 	assert_non_null(f);
 	assert_int_equal(fread(z, 1, sizeof(z), f), ELF_LEN);
@@ -346,9 +347,32 @@ static void test_key_and_fill(void **state)
 		assert_int_equal(access(old, F_OK) == 0, i >= 3);
 		unlink(old);
 	}
+	/* keyed by content: the bytes name the entry, not the file; a copy
+	 * (another inode, as netboot's temporary files) finds it */
+	b = make_bz(z2, pack_xz(z2, sizeof(z2)), &len, &bi);
+	assert_int_equal(kcache_path_content(dir, b, len, p2, sizeof(p2)), 0);
+	assert_string_not_equal(p1, p2);
+	assert_int_equal(strlen(p2), strlen(p1));
+	assert_int_equal(kcache_path_content(dir, b, len, p3, sizeof(p3)), 0);
+	assert_string_equal(p2, p3);
+	b[len - 1] ^= 1;
+	assert_int_equal(kcache_path_content(dir, b, len, p3, sizeof(p3)), 0);
+	assert_string_not_equal(p2, p3);
+	b[len - 1] ^= 1;
+	snprintf(copy, sizeof(copy), "%s/fetched", dir);
+	f = fopen(copy, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, len, f), len);
+	fclose(f);
+	free(b);
+	assert_int_equal(stat(copy, &st2), 0);
+	assert_int_equal(kcache_fill(dir, copy, &st2, true, &no_stop), 0);
+	assert_int_equal(access(p2, R_OK), 0);
+	unlink(copy);
+	unlink(p2);
 	/* a file that changed since it was looked at is not unpacked */
 	st.st_size++;
-	assert_int_equal(kcache_fill(dir, bz, &st, &no_stop), -ESTALE);
+	assert_int_equal(kcache_fill(dir, bz, &st, false, &no_stop), -ESTALE);
 	unlink(p1);
 	unlink(bz);
 	assert_int_equal(rmdir(dir), 0);	/* no temporary file left */

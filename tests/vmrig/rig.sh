@@ -55,6 +55,20 @@ rig_initrd() {	# OUT-NAME INIT MODULE...
 	echo "$out"
 }
 
+# tests/vmrig/kvm-hold.c built with the host's compiler (it runs in the
+# chroot of the host root inside L1); empty if that fails
+rig_keeper() {
+	local sum out
+	sum=$(sha256sum < "$here/kvm-hold.c" | cut -c1-12)
+	out=$cache/kvm-hold-$sum
+	if [ ! -x "$out" ]; then
+		mkdir -p "$cache"
+		"${CC:-cc}" -O2 -o "$out.tmp" "$here/kvm-hold.c" >&2 && mv "$out.tmp" "$out" ||
+			{ echo "vmrig: cannot build kvm-hold (L1 may wedge: docs/vmrig.md)" >&2; return 0; }
+	fi
+	echo "$out"
+}
+
 L1_MODULES="kvm-amd 9p 9pnet_virtio virtio_pci"
 GUEST_MODULES="virtio_pci virtio_mmio virtio_net virtio_blk virtio-rng"
 
@@ -89,14 +103,20 @@ cmd_run() {
 l1_dump() {
 	local job=$1
 	[ -p "$job/l1-mon.in" ] || return 0
-	printf 'info cpus\ninfo registers -a\n' > "$job/l1-mon.in"
-	timeout 5 cat "$job/l1-mon.out" > "$job/l1-cpus.txt" 2>/dev/null
-	echo "vmrig: L1 vCPU state at the timeout:"
-	grep -aE 'CPU #|^RIP=|^CS =|^CR0=' "$job/l1-cpus.txt" | head -n 24
+	# ten samples a second apart: a loop shows as a few recurring RIPs
+	# (L1 boots with nokaslr: symbolise them with a /proc/kallsyms of
+	# any L1 run)
+	( for _ in 1 2 3 4 5 6 7 8 9 10; do
+		printf 'info registers -a\n'; sleep 1
+	  done ) > "$job/l1-mon.in" &
+	timeout 12 cat "$job/l1-mon.out" > "$job/l1-cpus.txt" 2>/dev/null
+	wait
+	echo "vmrig: L1 vCPU RIPs at the timeout (count, address):"
+	grep -aoE 'RIP=[0-9a-f]+' "$job/l1-cpus.txt" | sort | uniq -c | sort -rn | head -n 12
 }
 
 cmd_run_once() {
-	local job= keep=0 mem=2048 smp=2 timeout=240 envs=() a kimg l1 guest qpid rc
+	local job= keep=0 mem=2048 smp=2 timeout=240 envs=() a kimg l1 guest keeper qpid rc
 	build=${build:-}
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -116,6 +136,7 @@ cmd_run_once() {
 	kimg=$(rig_kernel) || return 125
 	l1=$(rig_initrd l1 "$here/l1-init" $L1_MODULES) || return 125
 	guest=$(rig_initrd guest "$here/guest-init" $GUEST_MODULES) || return 125
+	keeper=$(rig_keeper)
 	if [ -z "$job" ]; then
 		job=$(mktemp -d "${TMPDIR:-/tmp}/vmrig-job.XXXXXX") || return 125
 	else
@@ -135,6 +156,9 @@ cmd_run_once() {
 			[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 		done
 		for a in "${envs[@]}"; do printf 'export %q\n' "$a"; done
+		# one idle VM for L1's whole life: no KVM static-key flips, no
+		# kernel text patching while L2 VMs come and go (kvm-hold.c)
+		[ -n "$keeper" ] && printf '%q &\n' "$keeper"
 		printf '%q ' "$@"; echo
 	} > "$job/cmd"
 	# L1: q35 under multi-threaded TCG with SVM+NPT emulated so kvm-amd
@@ -146,7 +170,7 @@ cmd_run_once() {
 		-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
 		-chardev stdio,id=con,signal=off -serial chardev:con \
 		-kernel "$kimg" -initrd "$l1" \
-		-append "console=ttyS0 quiet loglevel=${VMRIG_LOGLEVEL:-4} panic=-1 no_timer_check rdinit=/init" \
+		-append "console=ttyS0 quiet loglevel=${VMRIG_LOGLEVEL:-4} panic=-1 no_timer_check nokaslr rdinit=/init" \
 		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
 		-fsdev local,id=jb,path="$job",security_model=none \
