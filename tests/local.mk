@@ -51,7 +51,7 @@ EXTRA_DIST += tests/integration/pxe_ipxe.sh
 TESTS += tests/integration/vm_rig.sh
 EXTRA_DIST += tests/integration/vm_rig.sh tests/vmrig/rig.sh tests/vmrig/mkinitrd.sh \
 	tests/vmrig/l1-init tests/vmrig/guest-init tests/vmrig/l2-run.sh tests/vmrig/README.md \
-	tests/vmrig/kvm-hold.c \
+	tests/vmrig/kvm-hold.c tests/vmrig/stress.sh \
 	bench/vm/run.sh tests/integration/vm_provd.sh
 # tests/integration/vm_provd.sh (provd vm run device checks in the rig) is in
 # TESTS through kvm/local.mk.

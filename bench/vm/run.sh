@@ -15,7 +15,8 @@
 # VMRIG_BENCH_RUNS times (default 3), and report medians of exec->"PROVD-MARKER
 # init" and exec->exit, the VMM's peak RSS and its own part (RSS outside the
 # guest-RAM mapping), and guest sequential write to virtio-blk (64 MiB dd,
-# conv=fsync, timed in the guest) vs L1's own dd to the same file system.
+# conv=fsync, timed in the guest, three times per boot: the median of all
+# samples) vs L1's own dd to the same file system.
 # Prints ratios against qemu-microvm. These are RIG figures (L1 runs under
 # TCG on a shared host), not bare-metal figures; the runs are interleaved so
 # that load from other processes hits every VMM alike.
@@ -73,7 +74,7 @@ col() {
 		exit) awk '{print $2}' "$d/times" ;;
 		rss) awk '{printf "%.1f\n", $1 / 1024}' "$d/rss_kib" ;;
 		own) awk '{printf "%.1f\n", $1 / 1024}' "$d/overhead_kib" ;;
-		write) tr -d '\r' < "$d/console" | awk '/^PROVD-MARKER write/ {print $6; exit}' ;;
+		write) tr -d '\r' < "$d/console" | awk '/^PROVD-MARKER write 64MiB/ {print $6}' ;;
 		status) cat "$d/status" ;;
 		esac
 	done

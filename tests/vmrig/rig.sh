@@ -81,12 +81,13 @@ cache_default() {
 }
 
 # One L1 run, or two: an L1 that times out is run once more (VMRIG_RETRY=0
-# turns that off). L1 sometimes wedges as a whole in this rig (seen three
-# times in ~60 boots on 3 December 2026: the L2 VMM's console and stderr
-# stay empty and even a watchdog inside L1 cannot write to the job share,
-# while both L1 vCPUs spin); the retry says so on stderr, and a second
-# timeout fails as before. L1's console (KERN_ERR and up) goes to the
-# caller's stdout, so stall reports land in the test's log.
+# turns that off). L1 used to wedge as a whole now and then (three times in
+# ~60 boots on 3 December 2026): its kernel text patching, which KVM
+# triggers whenever the first VM appears or the last goes, sometimes never
+# completed under TCG; kvm-hold.c now keeps a VM for L1's whole life. The
+# retry stays as a safety net and says so on stderr; a second timeout fails
+# as before. L1's console (KERN_ERR and up) goes to the caller's stdout,
+# so stall reports land in the test's log.
 cmd_run() {
 	local rc tries=$(( ${VMRIG_RETRY:-1} + 1 ))
 	while :; do
