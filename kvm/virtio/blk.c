@@ -2,10 +2,15 @@
  * kvm/virtio/blk.c - virtio-blk (virtio 1.2 §5.2) on a raw, possibly sparse
  * image file.
  *
- * Requests run on the disk's own I/O thread (one per disk), never on a
- * vCPU thread nor on the VMM event thread (a slow fdatasync must not stall
- * the console or the other devices): preadv/pwritev straight between the
- * image and the guest buffers the virtqueue walker handed us. Every request is checked
+ * Requests run on the disk's own threads, never on a vCPU thread nor on
+ * the VMM event thread (a slow fdatasync must not stall the console or the
+ * other devices): a dispatcher takes chains off the ring (up to
+ * BLK_INFLIGHT at once) and returns finished ones, BLK_WORKERS workers do
+ * the preadv/pwritev straight between the image and the guest buffers the
+ * virtqueue walker handed over. Several requests in flight is what lets
+ * the host overlap them (a write into a sparse image waits on block
+ * allocation; QEMU's thread pool does the same); completions may come back
+ * out of order, as the spec allows. Every request is checked
  * before any I/O: header and status byte present, data a whole number of
  * sectors, sector + count inside the image without wrapping. A bad request
  * gets VIRTIO_BLK_S_IOERR (or UNSUPP), never a crash or an access outside
@@ -52,6 +57,16 @@
 #define BLK_ID_BYTES 20
 #define PCI_CLASS_STORAGE_SCSI 0x0100
 #define BLK_LOG_MAX 20		/* host I/O errors logged per disk */
+#define BLK_WORKERS 4
+#define BLK_INFLIGHT 16		/* chains taken off the ring at once */
+
+/* One request on its way: free -> todo -> (a worker) -> done -> free. */
+struct blk_req {
+	struct virtq_chain chain;
+	struct iovec iov[VIRTQ_MAX_SEGS];
+	int64_t written;		/* handle()'s result */
+	struct blk_req *next;
+};
 
 struct virtio_blk {
 	struct virtio_pci *vp;
@@ -62,12 +77,21 @@ struct virtio_blk {
 	unsigned int nlogged;
 	char serial[BLK_ID_BYTES];	/* not NUL-terminated when full */
 	uint8_t cfg[BLK_CFG_SIZE];
-	struct virtq_chain chain;
-	struct iovec iov[VIRTQ_MAX_SEGS];
-	pthread_t thread;
+	pthread_t thread;		/* the dispatcher */
 	bool thread_started;
 	bool stop;			/* set before wake_fd is written */
 	int wake_fd;
+	int done_fd;			/* a worker finished a request */
+	/* the pool; lock order: work lock, then mu */
+	pthread_mutex_t mu;
+	pthread_cond_t todo_cv;		/* todo not empty, or stopping */
+	pthread_cond_t idle_cv;		/* running dropped to 0 */
+	struct blk_req reqs[BLK_INFLIGHT];
+	struct blk_req *free, *todo, **todo_tail, *done;
+	unsigned int running;		/* in a worker's hands */
+	bool workers_stop;
+	pthread_t workers[BLK_WORKERS];
+	unsigned int nworkers;
 	/* for the debug line at exit: where a slow disk's time goes */
 	uint64_t nreq, nrounds, bytes_in, bytes_out, busy_ns;
 };
@@ -173,8 +197,15 @@ static bool in_range(const struct virtio_blk *b, uint64_t sector, uint64_t n)
 
 /* --- requests (§5.2.6) ----------------------------------------------------- */
 
+/* a host error, logged for the first BLK_LOG_MAX of a disk */
+static bool log_budget(struct virtio_blk *b)
+{
+	return __atomic_fetch_add(&b->nlogged, 1, __ATOMIC_RELAXED) < BLK_LOG_MAX;
+}
+
 static uint8_t do_rw(struct virtio_blk *b, const struct virtq_chain *c,
-		     uint64_t sector, bool out, uint32_t *written)
+		     struct iovec *iov, uint64_t sector, bool out,
+		     uint32_t *written)
 {
 	/* IN: writable bytes but the status byte; OUT: readable after the
 	 * 16-byte header */
@@ -189,10 +220,10 @@ static uint8_t do_rw(struct virtio_blk *b, const struct virtq_chain *c,
 	if (len == 0)
 		return VIRTIO_BLK_S_OK;
 	n = chain_iov(c, !out, out ? sizeof(struct virtio_blk_outhdr) : 0, len,
-		      b->iov);
-	r = rw_full(b->fd, b->iov, n, sector * SECTOR, out);
+		      iov);
+	r = rw_full(b->fd, iov, n, sector * SECTOR, out);
 	if (r < 0) {
-		if (b->nlogged < BLK_LOG_MAX && ++b->nlogged)
+		if (log_budget(b))
 			log_warn("vm: virtio-blk %s: %s at sector %llu: %s",
 				 b->path, out ? "write" : "read",
 				 (unsigned long long)sector, strerror(-r));
@@ -200,10 +231,8 @@ static uint8_t do_rw(struct virtio_blk *b, const struct virtq_chain *c,
 	}
 	if (!out)
 		*written = (uint32_t)len;
-	if (out)
-		b->bytes_out += len;
-	else
-		b->bytes_in += len;
+	__atomic_fetch_add(out ? &b->bytes_out : &b->bytes_in, len,
+			   __ATOMIC_RELAXED);
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -262,7 +291,7 @@ static uint8_t do_discard(struct virtio_blk *b, const struct virtq_chain *c,
 			continue;
 		r = zero_range(b, sector * SECTOR, (uint64_t)num * SECTOR);
 		if (r < 0) {
-			if (b->nlogged < BLK_LOG_MAX && ++b->nlogged)
+			if (log_budget(b))
 				log_warn("vm: virtio-blk %s: %s: %s", b->path,
 					 zeroes ? "write zeroes" : "discard",
 					 strerror(-r));
@@ -277,8 +306,9 @@ static uint8_t do_discard(struct virtio_blk *b, const struct virtq_chain *c,
  * -1 when there is no room for the status byte (then the chain is returned
  * with length 0 and the driver's request fails).
  */
-static int64_t handle(struct virtio_blk *b, const struct virtq_chain *c)
+static int64_t handle(struct virtio_blk *b, struct blk_req *req)
 {
+	const struct virtq_chain *c = &req->chain;
 	struct virtio_blk_outhdr h;
 	const struct virtq_seg *last;
 	uint32_t written = 0, type;
@@ -302,7 +332,8 @@ static int64_t handle(struct virtio_blk *b, const struct virtq_chain *c)
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		st = do_rw(b, c, sector, type == VIRTIO_BLK_T_OUT, &written);
+		st = do_rw(b, c, req->iov, sector, type == VIRTIO_BLK_T_OUT,
+			   &written);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		st = fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
@@ -310,13 +341,13 @@ static int64_t handle(struct virtio_blk *b, const struct virtq_chain *c)
 	case VIRTIO_BLK_T_GET_ID: {
 		uint64_t room = c->write_len - 1;
 		size_t n = room < BLK_ID_BYTES ? (size_t)room : BLK_ID_BYTES;
-		int cnt = chain_iov(c, true, 0, n, b->iov), k;
+		int cnt = chain_iov(c, true, 0, n, req->iov), k;
 		size_t done = 0;
 
 		for (k = 0; k < cnt; k++) {
-			memcpy(b->iov[k].iov_base, b->serial + done,
-			       b->iov[k].iov_len);
-			done += b->iov[k].iov_len;
+			memcpy(req->iov[k].iov_base, b->serial + done,
+			       req->iov[k].iov_len);
+			done += req->iov[k].iov_len;
 		}
 		written = (uint32_t)n;
 		st = VIRTIO_BLK_S_OK;
@@ -336,44 +367,107 @@ done:
 	return (int64_t)written + 1;
 }
 
-/* Work lock held. */
+/* --- the pool ------------------------------------------------------------ */
+
+static void *blk_worker(void *arg)
+{
+	struct virtio_blk *b = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		struct blk_req *r;
+		uint64_t t0;
+
+		while (b->todo == NULL && !b->workers_stop)
+			pthread_cond_wait(&b->todo_cv, &b->mu);
+		if (b->todo == NULL)
+			break;
+		r = b->todo;
+		b->todo = r->next;
+		if (b->todo == NULL)
+			b->todo_tail = &b->todo;
+		b->running++;
+		pthread_mutex_unlock(&b->mu);
+
+		t0 = now_ns();
+		r->written = handle(b, r);
+		__atomic_fetch_add(&b->busy_ns, now_ns() - t0, __ATOMIC_RELAXED);
+
+		pthread_mutex_lock(&b->mu);
+		r->next = b->done;
+		b->done = r;
+		if (--b->running == 0)
+			pthread_cond_broadcast(&b->idle_cv);
+		if (write(b->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_warn("vm: virtio-blk %s: wake: %s", b->path,
+				 strerror(errno));
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/*
+ * Work lock held: returns finished requests to the guest, then takes new
+ * chains while a request slot is free. More chains than slots stay in the
+ * ring; a finished request wakes us to take them.
+ */
 static void blk_process(struct virtio_blk *b, unsigned int q)
 {
 	const struct guest_mem *m = virtio_pci_mem(b->vp);
 	struct virtq *vq = virtio_pci_queue(b->vp, q);
-	unsigned int budget;
+	struct blk_req *done, *r, *next;
 	bool pushed = false;
-	uint64_t t0 = now_ns();
-	int r;
+	int rc;
 
-	if (vq == NULL)
-		return;
-	b->nrounds++;
-	for (budget = 0; budget < 2u * vq->size; budget++) {
-		int64_t w;
-
-		r = virtq_pop(vq, m, &b->chain);
-		if (r != 1) {
-			if (virtio_pci_pop_failed(b->vp, q, r, &b->chain))
-				break;
+	pthread_mutex_lock(&b->mu);
+	done = b->done;
+	b->done = NULL;
+	pthread_mutex_unlock(&b->mu);
+	for (r = done; r; r = next) {
+		next = r->next;
+		b->nreq++;
+		if (vq && virtq_push(vq, m, r->chain.head,
+				     r->written < 0 ? 0 : (uint32_t)r->written) == 0)
 			pushed = true;
+		pthread_mutex_lock(&b->mu);
+		r->next = b->free;
+		b->free = r;
+		pthread_mutex_unlock(&b->mu);
+	}
+	if (vq == NULL)
+		goto out;
+	b->nrounds++;
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		r = b->free;
+		if (r)
+			b->free = r->next;
+		pthread_mutex_unlock(&b->mu);
+		if (r == NULL)
+			break;
+		rc = virtq_pop(vq, m, &r->chain);
+		if (rc == 1) {
+			pthread_mutex_lock(&b->mu);
+			r->next = NULL;
+			*b->todo_tail = r;
+			b->todo_tail = &r->next;
+			pthread_cond_signal(&b->todo_cv);
+			pthread_mutex_unlock(&b->mu);
 			continue;
 		}
-		w = handle(b, &b->chain);
-		b->nreq++;
-		if (virtq_push(vq, m, b->chain.head, w < 0 ? 0 : (uint32_t)w) < 0)
+		pthread_mutex_lock(&b->mu);
+		r->next = b->free;
+		b->free = r;
+		pthread_mutex_unlock(&b->mu);
+		if (rc == 0 || virtio_pci_pop_failed(b->vp, q, rc, &r->chain))
 			break;
-		/* each completion at once (EVENT_IDX decides whether it
-		 * interrupts): the guest's block layer refills the queue
-		 * while the next request is written, as with QEMU's AIO */
-		virtio_pci_queue_interrupt(b->vp, q);
-		pushed = false;
+		pushed = true;		/* a dropped chain went back */
 	}
-	if (pushed)
+out:
+	/* EVENT_IDX decides whether the completions interrupt */
+	if (pushed && vq)
 		virtio_pci_queue_interrupt(b->vp, q);
-	if (budget == 2u * vq->size)
-		virtio_pci_queue_kick(b->vp, q);	/* more next round */
-	b->busy_ns += now_ns() - t0;
 }
 
 static void *blk_thread(void *arg)
@@ -385,12 +479,13 @@ static void *blk_thread(void *arg)
 	/* stop is looked at after a round: a kick written before the stop's
 	 * wake-up is always handled */
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = b->wake_fd, .events = POLLIN },
 			{ .fd = qfd, .events = POLLIN },
+			{ .fd = b->done_fd, .events = POLLIN },
 		};
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("vm: virtio-blk %s: poll: %s", b->path,
@@ -400,9 +495,13 @@ static void *blk_thread(void *arg)
 		if (pfd[0].revents & POLLIN)
 			while (read(b->wake_fd, &v, sizeof(v)) > 0)
 				;
-		if (pfd[1].revents & POLLIN) {
+		if (pfd[1].revents & POLLIN)
 			while (read(qfd, &v, sizeof(v)) > 0)
 				;
+		if (pfd[2].revents & POLLIN)
+			while (read(b->done_fd, &v, sizeof(v)) > 0)
+				;
+		if ((pfd[1].revents | pfd[2].revents) & POLLIN) {
 			virtio_pci_work_lock(b->vp);
 			blk_process(b, 0);
 			virtio_pci_work_unlock(b->vp);
@@ -411,6 +510,32 @@ static void *blk_thread(void *arg)
 			break;
 	}
 	return NULL;
+}
+
+/* Work lock held (so the dispatcher is not inside blk_process): requests
+ * not started are dropped, those in a worker's hands are waited for, and
+ * nothing finished is returned to the reset ring. */
+static void blk_drain(struct virtio_blk *b)
+{
+	struct blk_req *r, *next;
+
+	pthread_mutex_lock(&b->mu);
+	for (r = b->todo; r; r = next) {
+		next = r->next;
+		r->next = b->free;
+		b->free = r;
+	}
+	b->todo = NULL;
+	b->todo_tail = &b->todo;
+	while (b->running)
+		pthread_cond_wait(&b->idle_cv, &b->mu);
+	for (r = b->done; r; r = next) {
+		next = r->next;
+		r->next = b->free;
+		b->free = r;
+	}
+	b->done = NULL;
+	pthread_mutex_unlock(&b->mu);
 }
 
 static void blk_cfg_read(void *opaque, uint32_t off, uint8_t *data,
@@ -423,7 +548,7 @@ static void blk_cfg_read(void *opaque, uint32_t off, uint8_t *data,
 
 static void blk_reset(void *opaque)
 {
-	(void)opaque;	/* requests complete synchronously: nothing in flight */
+	blk_drain(opaque);	/* no I/O into guest memory after a reset */
 }
 
 static const struct virtio_dev_ops blk_ops_rw = {
@@ -525,8 +650,16 @@ struct virtio_blk *virtio_blk_add(struct vmm *vm,
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return NULL;
-	b->fd = b->wake_fd = -1;
+	b->fd = b->wake_fd = b->done_fd = -1;
 	b->ro = disk->readonly;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->todo_cv, NULL);
+	pthread_cond_init(&b->idle_cv, NULL);
+	b->todo_tail = &b->todo;
+	for (unsigned int i = 0; i < BLK_INFLIGHT; i++) {
+		b->reqs[i].next = b->free;
+		b->free = &b->reqs[i];
+	}
 	snprintf(b->path, sizeof(b->path), "%s", disk->path);
 	b->fd = open(disk->path, (b->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (b->fd < 0) {
@@ -556,9 +689,18 @@ struct virtio_blk *virtio_blk_add(struct vmm *vm,
 	make_serial(b, disk->path, index);
 	fill_cfg(b);
 	b->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (b->wake_fd < 0) {
+	b->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (b->wake_fd < 0 || b->done_fd < 0) {
 		e = errno;
 		goto fail;
+	}
+	for (; b->nworkers < BLK_WORKERS; b->nworkers++) {
+		e = pthread_create(&b->workers[b->nworkers], NULL, blk_worker, b);
+		if (e) {
+			log_err("vm: disk %s: cannot start its I/O threads: %s",
+				disk->path, strerror(e));
+			goto fail;
+		}
 	}
 	b->vp = virtio_pci_new(vm, b->ro ? &blk_ops_ro : &blk_ops_rw, b);
 	if (b->vp == NULL) {
@@ -567,7 +709,7 @@ struct virtio_blk *virtio_blk_add(struct vmm *vm,
 	}
 	e = pthread_create(&b->thread, NULL, blk_thread, b);
 	if (e) {
-		log_err("vm: disk %s: cannot start its I/O thread: %s",
+		log_err("vm: disk %s: cannot start its dispatcher thread: %s",
 			disk->path, strerror(e));
 		goto fail;
 	}
@@ -599,7 +741,22 @@ void virtio_blk_free(struct virtio_blk *b)
 			  (unsigned long long)(b->bytes_out >> 10),
 			  (unsigned long long)(b->busy_ns / 1000000));
 	}
+	/* the dispatcher is gone: workers finish what they hold, drop the
+	 * rest (the reset in virtio_pci_free finds nothing in flight) */
+	pthread_mutex_lock(&b->mu);
+	b->workers_stop = true;
+	b->todo = NULL;
+	b->todo_tail = &b->todo;
+	pthread_cond_broadcast(&b->todo_cv);
+	pthread_mutex_unlock(&b->mu);
+	for (unsigned int i = 0; i < b->nworkers; i++)
+		pthread_join(b->workers[i], NULL);
 	virtio_pci_free(b->vp);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->todo_cv);
+	pthread_cond_destroy(&b->idle_cv);
+	if (b->done_fd >= 0)
+		close(b->done_fd);
 	if (b->wake_fd >= 0)
 		close(b->wake_fd);
 	if (b->fd >= 0)
