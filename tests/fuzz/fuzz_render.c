@@ -21,11 +21,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char state[64];
 
+/* the state folder goes with the process (replay runs it at every make
+ * check) */
+static void remove_state(void)
+{
+	char cmd[128];
+
+	if (state[0] && strncmp(state, "/tmp/provd-fuzz-render-", 23) == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state);
+		if (system(cmd) != 0)
+			fprintf(stderr, "fuzz_render: could not remove %s\n", state);
+	}
+}
+
 static void make_state(void)
 {
 	char *p;
 
 	snprintf(state, sizeof(state), "/tmp/provd-fuzz-render-%d", (int)getpid());
+	atexit(remove_state);
 	p = path_join(state, "files/d");
 	fs_mkdir_p(p, 0755);
 	free(p);

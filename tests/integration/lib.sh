@@ -36,11 +36,14 @@ _run_cleanups() {
 trap '_run_cleanups' EXIT
 trap 'exit 130' INT TERM
 
+# Scratch folders live under one root per test script, removed at its exit.
+# (tmpdir runs in a command substitution, whose own on_exit would register
+# in a subshell and be lost: the root is registered here, in the script.)
+_it_root=$(mktemp -d "${TMPDIR:-/tmp}/provd-it.XXXXXX") || exit 99
+chmod 755 "$_it_root"	# servers that drop privileges reach folders below
+on_exit "rm -rf '$_it_root'"
 tmpdir() {
-	local d
-	d=$(mktemp -d "${TMPDIR:-/tmp}/provd-it.XXXXXX")
-	on_exit "rm -rf '$d'"
-	echo "$d"
+	mktemp -d "$_it_root/t.XXXXXX"
 }
 
 # A TCP/UDP port free on loopback right now.
