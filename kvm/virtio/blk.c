@@ -733,13 +733,6 @@ void virtio_blk_free(struct virtio_blk *b)
 			log_warn("vm: virtio-blk %s: wake: %s", b->path,
 				 strerror(errno));
 		pthread_join(b->thread, NULL);
-		log_debug("vm: virtio-blk %s: %llu requests in %llu rounds, "
-			  "%llu KiB read, %llu KiB written, %llu ms busy",
-			  b->path, (unsigned long long)b->nreq,
-			  (unsigned long long)b->nrounds,
-			  (unsigned long long)(b->bytes_in >> 10),
-			  (unsigned long long)(b->bytes_out >> 10),
-			  (unsigned long long)(b->busy_ns / 1000000));
 	}
 	/* the dispatcher is gone: workers finish what they hold, drop the
 	 * rest (the reset in virtio_pci_free finds nothing in flight) */
@@ -751,6 +744,15 @@ void virtio_blk_free(struct virtio_blk *b)
 	pthread_mutex_unlock(&b->mu);
 	for (unsigned int i = 0; i < b->nworkers; i++)
 		pthread_join(b->workers[i], NULL);
+	if (b->thread_started)
+		log_debug("vm: virtio-blk %s: %llu requests in %llu rounds, "
+			  "%llu KiB read, %llu KiB written, %llu ms of I/O "
+			  "(summed over the workers)",
+			  b->path, (unsigned long long)b->nreq,
+			  (unsigned long long)b->nrounds,
+			  (unsigned long long)(b->bytes_in >> 10),
+			  (unsigned long long)(b->bytes_out >> 10),
+			  (unsigned long long)(b->busy_ns / 1000000));
 	virtio_pci_free(b->vp);
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->todo_cv);
