@@ -35,5 +35,5 @@ VMRIG_RETRY=0 "$here/rig.sh" run --build "$build" --job "$job" \
 		rm -rf $o
 	done
 	echo "$bad of '"$n"' boots failed"
-	[ $bad = 0 ]' | grep -a -e '^boot ' -e 'boots failed' -e '^vmrig'
+	[ $bad = 0 ]' | grep -a --line-buffered -e '^boot ' -e 'boots failed' -e '^vmrig'
 exit "${PIPESTATUS[0]}"
