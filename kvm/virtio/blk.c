@@ -369,6 +369,18 @@ done:
 
 /* --- the pool ------------------------------------------------------------ */
 
+/* mu held: the slots of list back to the free list */
+static void slots_free(struct virtio_blk *b, struct blk_req *list)
+{
+	struct blk_req *r, *next;
+
+	for (r = list; r; r = next) {
+		next = r->next;
+		r->next = b->free;
+		b->free = r;
+	}
+}
+
 static void *blk_worker(void *arg)
 {
 	struct virtio_blk *b = arg;
@@ -416,7 +428,7 @@ static void blk_process(struct virtio_blk *b, unsigned int q)
 {
 	const struct guest_mem *m = virtio_pci_mem(b->vp);
 	struct virtq *vq = virtio_pci_queue(b->vp, q);
-	struct blk_req *done, *r, *next;
+	struct blk_req *done, *r;
 	bool pushed = false;
 	int rc;
 
@@ -424,17 +436,15 @@ static void blk_process(struct virtio_blk *b, unsigned int q)
 	done = b->done;
 	b->done = NULL;
 	pthread_mutex_unlock(&b->mu);
-	for (r = done; r; r = next) {
-		next = r->next;
+	for (r = done; r; r = r->next) {
 		b->nreq++;
 		if (vq && virtq_push(vq, m, r->chain.head,
 				     r->written < 0 ? 0 : (uint32_t)r->written) == 0)
 			pushed = true;
-		pthread_mutex_lock(&b->mu);
-		r->next = b->free;
-		b->free = r;
-		pthread_mutex_unlock(&b->mu);
 	}
+	pthread_mutex_lock(&b->mu);
+	slots_free(b, done);
+	pthread_mutex_unlock(&b->mu);
 	if (vq == NULL)
 		goto out;
 	b->nrounds++;
@@ -457,8 +467,8 @@ static void blk_process(struct virtio_blk *b, unsigned int q)
 			continue;
 		}
 		pthread_mutex_lock(&b->mu);
-		r->next = b->free;
-		b->free = r;
+		r->next = NULL;
+		slots_free(b, r);
 		pthread_mutex_unlock(&b->mu);
 		if (rc == 0 || virtio_pci_pop_failed(b->vp, q, rc, &r->chain))
 			break;
@@ -517,23 +527,13 @@ static void *blk_thread(void *arg)
  * nothing finished is returned to the reset ring. */
 static void blk_drain(struct virtio_blk *b)
 {
-	struct blk_req *r, *next;
-
 	pthread_mutex_lock(&b->mu);
-	for (r = b->todo; r; r = next) {
-		next = r->next;
-		r->next = b->free;
-		b->free = r;
-	}
+	slots_free(b, b->todo);
 	b->todo = NULL;
 	b->todo_tail = &b->todo;
 	while (b->running)
 		pthread_cond_wait(&b->idle_cv, &b->mu);
-	for (r = b->done; r; r = next) {
-		next = r->next;
-		r->next = b->free;
-		b->free = r;
-	}
+	slots_free(b, b->done);
 	b->done = NULL;
 	pthread_mutex_unlock(&b->mu);
 }
