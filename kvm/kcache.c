@@ -332,19 +332,18 @@ static void prune(const char *dir)
 	closedir(dh);
 }
 
-int kcache_fill(const char *dir, const char *path, const struct stat *st,
-		bool by_content, const atomic_bool *stop)
+int kcache_fill(const char *dir, const char *entry, const char *path,
+		const struct stat *st, const atomic_bool *stop)
 {
-	char final[4096], tmp[4200];
+	char tmp[4200];
 	struct bzimage_info bi;
 	struct stat now;
 	const char *why;
 	uint8_t *img;
 	int fd, out, rc;
 
-	rc = by_content ? 0 : kcache_path(dir, st, final, sizeof(final));
-	if (rc < 0)
-		return rc;
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", entry) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
 	rc = fs_mkdir_p(dir, 0700);
 	if (rc < 0)
 		return rc;
@@ -363,13 +362,8 @@ int kcache_fill(const char *dir, const char *path, const struct stat *st,
 	close(fd);
 	if (img == MAP_FAILED)
 		return -errno;
-	if (by_content)
-		rc = kcache_path_content(dir, img, (size_t)now.st_size, final,
-					 sizeof(final));
-	if (rc == 0)
-		rc = bzimage_parse(img, (size_t)now.st_size, &bi, &why);
+	rc = bzimage_parse(img, (size_t)now.st_size, &bi, &why);
 	if (rc == 0) {
-		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", final);
 		out = mkstemp(tmp);
 		if (out < 0) {
 			rc = -errno;
@@ -378,7 +372,7 @@ int kcache_fill(const char *dir, const char *path, const struct stat *st,
 			if (rc == 0 && fchmod(out, 0644) < 0)
 				rc = -errno;
 			close(out);
-			if (rc == 0 && rename(tmp, final) < 0)
+			if (rc == 0 && rename(tmp, entry) < 0)
 				rc = -errno;
 			if (rc < 0)
 				unlink(tmp);

@@ -46,14 +46,14 @@ int kcache_unpack(const uint8_t *img, size_t len,
 
 /*
  * Unpacks the bzImage at path (identified by st, which it must still
- * match) into its cache file in dir (created 0700 if missing), named by
- * kcache_path, or by kcache_path_content when by_content; through a
+ * match) into entry, its cache file in dir (kcache_path or
+ * kcache_path_content; dir is created 0700 if missing), through a
  * temporary file and a rename, so a reader never sees a partial file; then
  * keeps only the 4 most recently used entries (a boot from the cache
  * refreshes its entry's mtime). 0 or a negative errno (-ESTALE: the file
  * changed).
  */
-int kcache_fill(const char *dir, const char *path, const struct stat *st,
-		bool by_content, const atomic_bool *stop);
+int kcache_fill(const char *dir, const char *entry, const char *path,
+		const struct stat *st, const atomic_bool *stop);
 
 #endif

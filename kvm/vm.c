@@ -418,7 +418,7 @@ static int load_cached(struct vmm *vm, const uint8_t *img,
 		       uint8_t *hdr)
 {
 	const char *dir = vm->cfg->kernel_cache, *why = NULL;
-	char cpath[4096];
+	char *cpath = vm->kcache_entry;
 	struct elf_kernel k;
 	struct stat cst;
 	uint8_t *m;
@@ -427,8 +427,8 @@ static int load_cached(struct vmm *vm, const uint8_t *img,
 	if (dir == NULL ||
 	    (vm->cfg->kernel_cache_by_content
 		     ? kcache_path_content(dir, img, (size_t)st->st_size, cpath,
-					   sizeof(cpath))
-		     : kcache_path(dir, st, cpath, sizeof(cpath))) < 0)
+					   sizeof(vm->kcache_entry))
+		     : kcache_path(dir, st, cpath, sizeof(vm->kcache_entry))) < 0)
 		return -ENOENT;
 	cfd = open(cpath, O_RDONLY | O_CLOEXEC);
 	if (cfd < 0 || fstat(cfd, &cst) < 0 || cst.st_size <= 0) {
@@ -472,8 +472,8 @@ static void *kcache_main(void *arg)
 	int r;
 
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
-	r = kcache_fill(vm->cfg->kernel_cache, vm->cfg->kernel, &vm->kcache_st,
-			vm->cfg->kernel_cache_by_content, &vm->kcache_stop);
+	r = kcache_fill(vm->cfg->kernel_cache, vm->kcache_entry, vm->cfg->kernel,
+			&vm->kcache_st, &vm->kcache_stop);
 	if (r < 0 && r != -ECANCELED)
 		log_debug("vm: cannot unpack %s into %s: %s", vm->cfg->kernel,
 			  vm->cfg->kernel_cache, strerror(-r));

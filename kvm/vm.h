@@ -91,6 +91,7 @@ struct vmm {
 	/* unpacked-kernel cache (kcache.h): fill it for this bzImage */
 	bool kcache_fill, kcache_running;
 	struct stat kcache_st;
+	char kcache_entry[4096];	/* the cache file to fill */
 	pthread_t kcache_thread;
 	atomic_bool kcache_stop;
 };

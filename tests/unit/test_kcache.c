@@ -336,7 +336,7 @@ static void test_key_and_fill(void **state)
 		tv[0].tv_sec = tv[1].tv_sec = 1000 + i;
 		assert_int_equal(utimes(old, tv), 0);
 	}
-	assert_int_equal(kcache_fill(dir, bz, &st, false, &no_stop), 0);
+	assert_int_equal(kcache_fill(dir, p1, bz, &st, &no_stop), 0);
 	f = fopen(p1, "rb");
 	assert_non_null(f);
 	assert_int_equal(fread(z, 1, sizeof(z), f), ELF_LEN);
@@ -366,13 +366,13 @@ static void test_key_and_fill(void **state)
 	fclose(f);
 	free(b);
 	assert_int_equal(stat(copy, &st2), 0);
-	assert_int_equal(kcache_fill(dir, copy, &st2, true, &no_stop), 0);
+	assert_int_equal(kcache_fill(dir, p2, copy, &st2, &no_stop), 0);
 	assert_int_equal(access(p2, R_OK), 0);
 	unlink(copy);
 	unlink(p2);
 	/* a file that changed since it was looked at is not unpacked */
 	st.st_size++;
-	assert_int_equal(kcache_fill(dir, bz, &st, false, &no_stop), -ESTALE);
+	assert_int_equal(kcache_fill(dir, p1, bz, &st, &no_stop), -ESTALE);
 	unlink(p1);
 	unlink(bz);
 	assert_int_equal(rmdir(dir), 0);	/* no temporary file left */
