@@ -15,6 +15,11 @@
  * disabled as a new L2 vCPU's is), the counts never return to zero and
  * the text is never patched again.
  *
+ * Its own VM flips the keys once more, 0 to 1; rig.sh starts it while
+ * L1's second vCPU is offline, so that one patch runs with nothing else
+ * executing kernel text, and waits for READY-FILE (argument 1, created
+ * once the VM exists) before it brings the vCPU back.
+ *
  * Runs until killed; prints nothing unless it fails.
  */
 #include <fcntl.h>
@@ -26,9 +31,9 @@
 
 #include <linux/kvm.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
-	int kvm, vm;
+	int kvm, vm, fd;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
@@ -41,6 +46,11 @@ int main(void)
 		fprintf(stderr, "kvm-hold: cannot create the VM: %s\n",
 			strerror(errno));
 		return 1;
+	}
+	if (argc > 1) {
+		fd = open(argv[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
 	}
 	for (;;)
 		pause();

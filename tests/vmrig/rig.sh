@@ -158,8 +158,16 @@ cmd_run_once() {
 		done
 		for a in "${envs[@]}"; do printf 'export %q\n' "$a"; done
 		# one idle VM for L1's whole life: no KVM static-key flips, no
-		# kernel text patching while L2 VMs come and go (kvm-hold.c)
-		[ -n "$keeper" ] && printf '%q &\n' "$keeper"
+		# kernel text patching while L2 VMs come and go (kvm-hold.c).
+		# Its own flip runs with vCPU 1 offline: nothing else executes
+		# kernel text while it is patched.
+		if [ -n "$keeper" ]; then
+			echo "c1=/sys/devices/system/cpu/cpu1/online"
+			echo '[ -w "$c1" ] && echo 0 > "$c1"'
+			printf '%q /run/kvm-hold.ready &\n' "$keeper"
+			echo 'for _ in $(seq 100); do [ -e /run/kvm-hold.ready ] && break; sleep 0.1; done'
+			echo '[ -w "$c1" ] && echo 1 > "$c1"'
+		fi
 		printf '%q ' "$@"; echo
 	} > "$job/cmd"
 	# L1: q35 under multi-threaded TCG with SVM+NPT emulated so kvm-amd
