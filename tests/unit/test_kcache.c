@@ -292,6 +292,18 @@ static void test_real(void **state)
 	close(fd);
 }
 
+/* path := the len bytes at b; *st its stat afterwards */
+static void put_file(const char *path, const uint8_t *b, size_t len,
+		     struct stat *st)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(stat(path, st), 0);
+}
+
 static void test_key_and_fill(void **state)
 {
 	char dir[] = "/tmp/test_kcache_dir.XXXXXX", bz[4200], p1[4200], p2[4200],
@@ -311,12 +323,8 @@ static void test_key_and_fill(void **state)
 	n = pack_xz(z, sizeof(z));
 	b = make_bz(z, n, &len, &bi);
 	snprintf(bz, sizeof(bz), "%s/bzImage", dir);
-	f = fopen(bz, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(b, 1, len, f), len);
-	fclose(f);
+	put_file(bz, b, len, &st);
 	free(b);
-	assert_int_equal(stat(bz, &st), 0);
 	assert_int_equal(kcache_path(dir, &st, p1, sizeof(p1)), 0);
 	assert_int_equal(kcache_path(dir, &st, p2, sizeof(p2)), 0);
 	assert_string_equal(p1, p2);
@@ -360,12 +368,8 @@ static void test_key_and_fill(void **state)
 	assert_string_not_equal(p2, p3);
 	b[len - 1] ^= 1;
 	snprintf(copy, sizeof(copy), "%s/fetched", dir);
-	f = fopen(copy, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(b, 1, len, f), len);
-	fclose(f);
+	put_file(copy, b, len, &st2);
 	free(b);
-	assert_int_equal(stat(copy, &st2), 0);
 	assert_int_equal(kcache_fill(dir, p2, copy, &st2, &no_stop), 0);
 	assert_int_equal(access(p2, R_OK), 0);
 	unlink(copy);
